@@ -1,0 +1,85 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Department, ItemCode } from '../policy/types';
+import type { Document, Licence } from '../workflows/messages';
+
+// Adapter to the department systems (hospital, police, hrss, medical insurance,
+// health), reached over HTTP as a real deployment would reach each bureau's gateway.
+// Every call carries an idempotency key derived from the workflow and activity IDs,
+// so a retried activity never causes a second effect at the department.
+
+export interface SubmitItemInput {
+  caseId: string;
+  region: string;
+  item: ItemCode;
+  department: Department;
+  /** Licences of the prerequisite items, handed on as proof. */
+  proofs: Licence[];
+}
+
+export interface Receipt {
+  receiptId: string;
+  receivedAt: string;
+}
+
+export interface SupplyItemInput {
+  caseId: string;
+  item: ItemCode;
+  department: Department;
+  receiptId: string;
+  documents: Document[];
+}
+
+export function idempotencyKey(): string {
+  const { workflowExecution, activityId } = Context.current().info;
+  return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
+}
+
+export function createDepartmentActivities(options: { baseUrl: string; requestTimeoutMs?: number }) {
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+
+  async function call<T>(method: string, path: string, body: unknown): Promise<T> {
+    const ctx = Context.current();
+    const signal = AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(timeoutMs)]);
+    const url = `${options.baseUrl}${path}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey() },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      // Network errors and time-outs are worth retrying.
+      throw new Error(`${method} ${path}: ${(err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message}`);
+    }
+    const text = await response.text();
+    if (response.status >= 500 || response.status === 429) {
+      throw new Error(`${method} ${path}: department answered ${response.status}`);
+    }
+    if (!response.ok) {
+      throw ApplicationFailure.nonRetryable(`${method} ${path}: department refused with ${response.status}: ${text.slice(0, 200)}`, 'DepartmentRefused');
+    }
+    return JSON.parse(text) as T;
+  }
+
+  return {
+    /** Hands an item to its department; the SLA clock starts when this returns. */
+    async submitItem(input: SubmitItemInput): Promise<Receipt> {
+      return call<Receipt>('POST', `/departments/${input.department}/applications`, {
+        caseRef: input.caseId,
+        region: input.region,
+        item: input.item,
+        proofs: input.proofs,
+      });
+    },
+
+    /** Forwards the applicant's supplementary documents (补正材料) to the department. */
+    async supplyItem(input: SupplyItemInput): Promise<Receipt> {
+      return call<Receipt>('POST', `/departments/${input.department}/applications/${encodeURIComponent(input.receiptId)}/supplements`, {
+        item: input.item,
+        documents: input.documents,
+      });
+    },
+  };
+}

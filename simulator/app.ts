@@ -1,0 +1,142 @@
+import express, { type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { DEPARTMENTS, type Department } from '../policy/types';
+
+// Stand-in for the department systems (hospital, police, hrss, medical insurance,
+// health). It behaves like a gateway we do not control: it answers late, fails with
+// 5xx, or does not answer at all, at configurable rates; and it honours idempotency
+// keys, so a retried call returns the first result and never has a second effect.
+
+export interface Faults {
+  /** Added to every answer. */
+  latencyMs: number;
+  /** Share of calls answered 503 before doing anything. */
+  failureRate: number;
+  /** Share of calls left hanging for `hangMs` (the caller times out). */
+  timeoutRate: number;
+  hangMs: number;
+}
+
+interface Application {
+  receiptId: string;
+  department: Department;
+  caseRef: string;
+  item: string;
+  region?: string;
+  proofs: unknown[];
+  supplements: unknown[];
+  receivedAt: string;
+}
+
+export function createSimulator(initial: Partial<Faults> = {}) {
+  const faults: Faults = { latencyMs: 0, failureRate: 0, timeoutRate: 0, hangMs: 15_000, ...initial };
+  const applications = new Map<string, Application>();
+  const answered = new Map<string, Promise<{ status: number; body: unknown }>>();
+  const stats = { requests: 0, effects: 0, replays: 0, injectedFailures: 0, injectedTimeouts: 0 };
+  const random = Math.random;
+
+  const app = express();
+  app.use(express.json({ limit: '256kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/admin/faults', (_req, res) => {
+    res.json(faults);
+  });
+  app.put('/admin/faults', (req, res) => {
+    for (const key of Object.keys(faults) as (keyof Faults)[]) {
+      const value = req.body?.[key];
+      if (typeof value === 'number' && value >= 0) faults[key] = value;
+    }
+    res.json(faults);
+  });
+  app.get('/admin/stats', (_req, res) => {
+    res.json({ ...stats, applications: applications.size });
+  });
+
+  /** Runs an effect at most once per idempotency key, with the configured faults in front of it. */
+  function idempotent(effect: (req: Request) => { status: number; body: unknown }) {
+    return async (req: Request, res: Response) => {
+      stats.requests++;
+      const key = req.header('idempotency-key');
+      if (!key) {
+        res.status(400).json({ error: 'missing_idempotency_key', message: 'Idempotency-Key header is required' });
+        return;
+      }
+      if (!DEPARTMENTS.includes(req.params.department as Department)) {
+        res.status(404).json({ error: 'unknown_department', message: `no department ${req.params.department}` });
+        return;
+      }
+      const roll = random();
+      if (roll < faults.failureRate) {
+        stats.injectedFailures++;
+        res.status(503).json({ error: 'unavailable', message: 'injected failure' });
+        return;
+      }
+      if (roll < faults.failureRate + faults.timeoutRate) {
+        stats.injectedTimeouts++;
+        await new Promise((r) => setTimeout(r, faults.hangMs));
+        if (!res.writableEnded) res.status(504).json({ error: 'timeout', message: 'injected time-out' });
+        return;
+      }
+      if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      const scoped = `${req.params.department}:${key}`;
+      let result = answered.get(scoped);
+      if (result) {
+        stats.replays++;
+      } else {
+        result = Promise.resolve().then(() => effect(req));
+        answered.set(scoped, result);
+      }
+      const { status, body } = await result;
+      res.status(status).json(body);
+    };
+  }
+
+  app.post(
+    '/departments/:department/applications',
+    idempotent((req) => {
+      const { caseRef, item, region, proofs } = req.body ?? {};
+      if (typeof caseRef !== 'string' || typeof item !== 'string') {
+        return { status: 400, body: { error: 'invalid', message: 'caseRef and item are required' } };
+      }
+      stats.effects++;
+      const application: Application = {
+        receiptId: `${String(req.params.department).toUpperCase()}-${randomUUID()}`,
+        department: req.params.department as Department,
+        caseRef,
+        item,
+        region,
+        proofs: Array.isArray(proofs) ? proofs : [],
+        supplements: [],
+        receivedAt: new Date().toISOString(),
+      };
+      applications.set(application.receiptId, application);
+      return { status: 201, body: { receiptId: application.receiptId, receivedAt: application.receivedAt } };
+    }),
+  );
+
+  app.post(
+    '/departments/:department/applications/:receiptId/supplements',
+    idempotent((req) => {
+      const application = applications.get(String(req.params.receiptId));
+      if (!application || application.department !== req.params.department) {
+        return { status: 404, body: { error: 'not_found', message: 'no such application' } };
+      }
+      stats.effects++;
+      application.supplements.push(req.body?.documents ?? []);
+      return { status: 200, body: { receiptId: application.receiptId, receivedAt: new Date().toISOString() } };
+    }),
+  );
+
+  /** What a department received, for tests and demos (no personal data is sent to it). */
+  app.get('/departments/:department/applications', (req, res) => {
+    const caseRef = req.query.caseRef;
+    res.json({
+      applications: [...applications.values()].filter((a) => a.department === req.params.department && (!caseRef || a.caseRef === caseRef)),
+    });
+  });
+
+  return { app, faults, stats };
+}

@@ -1,0 +1,1 @@
+export { newbornCaseWorkflow } from './newborn-case';
