@@ -30,7 +30,7 @@ export function isRealDate(yyyymmdd: string): boolean {
  * a real birth date. The check character must be an upper-case 'X' as the standard
  * writes it; callers that accept user input upper-case it first.
  */
-export function isValidIdNumber(s: unknown): s is string {
+export function isValidIdNumber(s: unknown): boolean {
   return (
     typeof s === 'string' &&
     SHAPE.test(s) &&

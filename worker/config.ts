@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 // Development fallbacks: usable on a laptop, refused in production.
 const DEV_AUTH_SECRET = 'dev-only-auth-secret-change-me-0123456789';
-const DEV_PAYLOAD_KEY = 'ZGV2LW9ubHktcGF5bG9hZC1rZXktMzItYnl0ZXMhIQ=='; // 32 bytes, base64
+const DEV_PAYLOAD_KEY = 'GsIogkFBrpzYuk7wQKRtmvXugE4kyUdXemo7WV8es/w='; // 32 bytes, base64
 const DEV_ID_HASH_KEY = 'dev-only-id-hash-key';
 
 const port = z.coerce.number().int().min(1).max(65535);

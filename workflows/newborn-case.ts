@@ -241,7 +241,6 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   }
 
   async function startReview(it: ItemState): Promise<void> {
-    it.status = 'in_review';
     it.escalationLevel = 0;
     try {
       const { deadline, calendarVersion } = await computeDeadline({ from: now(), workingDays: pack.slaWorkingDays });
@@ -254,6 +253,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
       log.warn('no deadline for item', { caseId: input.caseId, item: it.item });
     }
+    it.status = 'in_review';
   }
 
   /** Waits for the case worker; past the deadline, escalates one level per working day. */

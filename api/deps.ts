@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client';
+import type { Config } from '../worker/config';
+
+export interface ApiDeps {
+  client: Client;
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Readiness probes of the systems the API depends on. */
+  checks: { temporal(): Promise<void>; database(): Promise<void> };
+  now?: () => Date;
+}

@@ -1,0 +1,119 @@
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { openDatabase, prepareDatabase } from '../db/client';
+import { startSimulator, type RunningSimulator } from '../simulator/server';
+import type { Config } from './config';
+import { startDevServer, type DevServer } from './dev-server';
+import { connectWorker, createClient } from './temporal';
+import { bundleWorkflows, createCaseWorker } from './worker';
+
+/**
+ * The whole service in one process, in dependency order: database, Temporal (the
+ * embedded dev server unless TEMPORAL_ADDRESS is set), department simulator, worker,
+ * API. `stop()` takes it down in reverse order.
+ */
+export async function startService(config: Config, logger: Logger, options: { temporalCli?: string; simulator?: boolean } = {}) {
+  const stoppers: { name: string; stop: () => Promise<void> }[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) {
+      try {
+        await s.stop();
+        logger.info(`${s.name} stopped`);
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, `${s.name} did not stop cleanly`);
+      }
+    }
+    stoppers.length = 0;
+  };
+
+  try {
+    const { created } = await prepareDatabase(config.databaseUrl);
+    logger.info(`database ${created ? 'created and ' : ''}migrated`);
+    const database = openDatabase(config.databaseUrl);
+    stoppers.push({ name: 'database pool', stop: database.close });
+
+    let devServer: DevServer | undefined;
+    if (!config.temporalAddress) {
+      if (!options.temporalCli) throw new Error('no Temporal CLI to start the embedded server with; run `npm run setup`');
+      const dataDir = resolve(config.dataDir);
+      devServer = await startDevServer({
+        cliPath: options.temporalCli,
+        port: config.temporalPort,
+        namespace: config.namespace,
+        dbFile: join(dataDir, 'temporal.sqlite'),
+        logFile: join(dataDir, 'temporal.log'),
+        ui: true,
+        retention: '87600h',
+      });
+      stoppers.push({ name: 'Temporal dev server', stop: devServer.stop });
+      logger.info(`Temporal dev server on ${devServer.address}, UI at ${devServer.uiUrl} (state in ${dataDir})`);
+    }
+
+    let simulator: RunningSimulator | undefined;
+    if (options.simulator ?? !process.env.DEPARTMENTS_URL) {
+      simulator = await startSimulator({ port: config.simulatorPort });
+      stoppers.push({ name: 'department simulator', stop: simulator.close });
+      logger.info(`department simulator on ${simulator.url}`);
+    }
+
+    const connection = await connectWorker(config);
+    stoppers.push({ name: 'worker connection', stop: () => connection.close() });
+    const started = Date.now();
+    const worker: Worker = await createCaseWorker({
+      connection,
+      config,
+      workflowBundle: await bundleWorkflows(),
+      deps: { db: database.db, departmentsUrl: simulator?.url ?? config.departmentsUrl, idHashKey: config.idHashKey, slaDaySeconds: config.slaDaySeconds },
+    });
+    const running = worker.run();
+    stoppers.push({
+      name: 'worker',
+      stop: async () => {
+        worker.shutdown();
+        await running;
+      },
+    });
+    logger.info(`worker polling task queue "${config.taskQueue}" (workflows bundled in ${Date.now() - started} ms)`);
+
+    const client = createClient(config);
+    stoppers.push({ name: 'Temporal client', stop: () => client.connection.close() });
+    const app = createApp({
+      client,
+      db: database.db,
+      config,
+      logger,
+      checks: {
+        temporal: async () => {
+          await client.connection.workflowService.getSystemInfo({});
+        },
+        database: async () => {
+          await database.sql`select 1`;
+        },
+      },
+    });
+    const server: Server = await new Promise((ok, fail) => {
+      const s = app.listen(config.port, (err?: Error) => (err ? fail(err) : ok(s)));
+    });
+    stoppers.push({
+      name: 'API',
+      stop: () =>
+        new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeIdleConnections();
+        }),
+    });
+    logger.info(`API on http://127.0.0.1:${config.port} (OpenAPI at /api/openapi.json)`);
+    return { stop, worker: running, devServer, simulator };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The worker logs through the Temporal runtime; keep it quiet unless something is wrong. */
+export function installRuntime(): void {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}

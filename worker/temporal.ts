@@ -1,0 +1,35 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec } from './codec';
+import type { Config } from './config';
+
+/**
+ * Where Temporal is. Embedded default: the dev server we start on TEMPORAL_PORT.
+ * With TEMPORAL_ADDRESS set, the standard Temporal environment variables
+ * (TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE ...) apply.
+ */
+export function connectionOptions(config: Config, address?: string): NativeConnectionOptions {
+  if (address) return { address };
+  if (config.temporalAddress) {
+    const { connectionOptions } = loadClientConnectConfig();
+    return { ...connectionOptions, address: config.temporalAddress };
+  }
+  return { address: `127.0.0.1:${config.temporalPort}` };
+}
+
+export function dataConverter(config: Config): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(config.payloadKeys)] };
+}
+
+export async function connectWorker(config: Config, address?: string): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config, address));
+}
+
+/** One long-lived client; the connection is made on first use, so the API starts even while Temporal is down. */
+export function createClient(config: Config, address?: string): Client {
+  const options = connectionOptions(config, address);
+  const connection = Connection.lazy({ address: options.address, tls: options.tls, apiKey: options.apiKey, metadata: options.metadata });
+  return new Client({ connection, namespace: config.namespace, dataConverter: dataConverter(config) });
+}
