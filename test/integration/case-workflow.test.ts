@@ -1,0 +1,199 @@
+import { strict as assert } from 'node:assert';
+import { Scenario, itemOf, statusOf } from './scenario';
+
+// A national case through the real engine, database and department simulator, as
+// the parents and the case workers of each department would live it.
+
+describe('a national newborn case', function () {
+  it('runs the items in the order of the policy, handing each licence to the next department', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const caseId = await s.submit(s.application());
+
+      // Birth certificate and vaccination start together; the rest waits for the birth certificate.
+      let view = await s.waitForItems(caseId, { birth_certificate: 'in_review', vaccination_certificate: 'in_review' });
+      assert.equal(statusOf(view, 'hukou_registration'), 'pending');
+      assert.equal(statusOf(view, 'medical_insurance_enrollment'), 'pending');
+      assert.equal(statusOf(view, 'social_security_card'), 'pending');
+      assert.ok(itemOf(view, 'birth_certificate').deadline, 'a deadline is set when the item reaches the hospital');
+
+      const approved = await s.decide(caseId, 'birth_certificate', 'hospital', 'approve');
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      const birthCertificate = itemOf(approved.body, 'birth_certificate');
+      assert.equal(birthCertificate.status, 'completed');
+      assert.match(birthCertificate.licence!.number, /^CSYX\d{14}$/);
+      assert.equal(birthCertificate.decidedBy, 'worker-hospital');
+
+      view = await s.waitForItems(caseId, { hukou_registration: 'in_review' });
+      assert.equal(statusOf(view, 'medical_insurance_enrollment'), 'pending');
+      // The police received the birth certificate's e-licence as proof: no paper needed.
+      const police = await (await fetch(`${s.env.simulator.url}/departments/police/applications?caseRef=${caseId}`)).json();
+      assert.deepEqual(police.applications[0].proofs, [birthCertificate.licence]);
+
+      assert.equal((await s.decide(caseId, 'hukou_registration', 'police', 'approve')).status, 200);
+      // Medical insurance and the social security card start in parallel.
+      view = await s.waitForItems(caseId, { medical_insurance_enrollment: 'in_review', social_security_card: 'in_review' });
+      const started = [itemOf(view, 'medical_insurance_enrollment').startedAt!, itemOf(view, 'social_security_card').startedAt!].map(Date.parse);
+      assert.ok(Math.abs(started[0] - started[1]) < 5_000, 'both started from the same hukou licence');
+      assert.ok(started[0] >= Date.parse(itemOf(view, 'hukou_registration').decidedAt!));
+
+      for (const [item, dept] of [['medical_insurance_enrollment', 'medical_insurance'], ['social_security_card', 'hrss'], ['vaccination_certificate', 'hospital']] as const) {
+        assert.equal((await s.decide(caseId, item, dept, 'approve')).status, 200);
+      }
+      view = await s.waitFor(caseId, (v) => v.status === 'completed', 'the case to complete');
+      assert.ok(view.closedAt);
+      assert.ok(view.items.every((i) => i.status === 'completed' && i.licence));
+      assert.equal(new Set(view.items.map((i) => i.licence!.number)).size, 5, 'five distinct licences');
+    });
+  });
+
+  it('cancels the dependants of a rejected item while independent items go on', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const caseId = await s.submit(s.application());
+      await s.waitForItems(caseId, { birth_certificate: 'in_review', vaccination_certificate: 'in_review' });
+      const rejected = await s.decide(caseId, 'birth_certificate', 'hospital', 'reject', '出生医学证明信息与分娩记录不符');
+      assert.equal(rejected.status, 200);
+      assert.equal(statusOf(rejected.body, 'birth_certificate'), 'rejected');
+
+      const view = await s.waitForItems(caseId, { hukou_registration: 'cancelled', medical_insurance_enrollment: 'cancelled', social_security_card: 'cancelled' });
+      for (const item of ['hukou_registration', 'medical_insurance_enrollment', 'social_security_card'] as const) {
+        assert.equal(itemOf(view, item).reason, 'PREREQUISITE_REJECTED');
+      }
+      assert.equal(statusOf(view, 'vaccination_certificate'), 'in_review');
+      assert.equal(view.status, 'in_progress');
+
+      assert.equal((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).status, 200);
+      const closed = await s.waitFor(caseId, (v) => v.status !== 'in_progress', 'the case to close');
+      assert.equal(closed.status, 'partially_completed');
+    });
+  });
+
+  it('returns an item to review when the applicant supplies what was asked for', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const app = s.application();
+      const caseId = await s.submit(app);
+      const applicant = await s.applicantToken(app);
+      await s.waitForItems(caseId, { vaccination_certificate: 'in_review' });
+
+      const nothingYet = await s.api.post(`/api/cases/${caseId}/supplement`).set('authorization', `Bearer ${applicant}`).send({ item: 'vaccination_certificate', documents: [{ name: '接种记录', reference: 'doc-1' }] });
+      assert.equal(nothingYet.status, 409);
+
+      const asked = await s.decide(caseId, 'vaccination_certificate', 'hospital', 'request_supplement', '请补充新生儿乙肝疫苗接种记录');
+      assert.equal(asked.status, 200);
+      assert.equal(statusOf(asked.body, 'vaccination_certificate'), 'awaiting_supplement');
+      assert.equal(itemOf(asked.body, 'vaccination_certificate').deadline, undefined, 'the clock stops while waiting for the applicant');
+
+      const again = await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve');
+      assert.equal(again.status, 409, 'no decision while the applicant has the file');
+
+      const supplied = await s.api.post(`/api/cases/${caseId}/supplement`).set('authorization', `Bearer ${applicant}`).send({ item: 'vaccination_certificate', documents: [{ name: '乙肝疫苗接种记录', reference: 'upload-42' }] });
+      assert.equal(supplied.status, 200, JSON.stringify(supplied.body));
+      assert.equal(statusOf(supplied.body, 'vaccination_certificate'), 'in_review');
+      assert.ok(itemOf(supplied.body, 'vaccination_certificate').deadline, 'a fresh deadline from the day the materials are complete');
+
+      const hospital = await (await fetch(`${s.env.simulator.url}/departments/hospital/applications?caseRef=${caseId}`)).json();
+      const vaccination = hospital.applications.find((a: { item: string }) => a.item === 'vaccination_certificate');
+      assert.deepEqual(vaccination.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
+
+      assert.equal(statusOf((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).body, 'vaccination_certificate'), 'completed');
+    });
+  });
+
+  it('ends when the applicant withdraws, and only once', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const app = s.application();
+      const caseId = await s.submit(app);
+      const applicant = await s.applicantToken(app);
+      await s.waitForItems(caseId, { birth_certificate: 'in_review' });
+      await s.decide(caseId, 'birth_certificate', 'hospital', 'approve');
+
+      const withdrawn = await s.api.post(`/api/cases/${caseId}/withdraw`).set('authorization', `Bearer ${applicant}`).send({ reason: '已在窗口单独办理' });
+      assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+      assert.equal(withdrawn.body.status, 'withdrawn');
+      assert.equal(statusOf(withdrawn.body, 'birth_certificate'), 'completed', 'an issued licence stays issued');
+      for (const item of ['vaccination_certificate', 'hukou_registration', 'medical_insurance_enrollment', 'social_security_card'] as const) {
+        assert.equal(statusOf(withdrawn.body, item), 'cancelled');
+        assert.equal(itemOf(withdrawn.body, item).reason, 'WITHDRAWN');
+      }
+      const twice = await s.api.post(`/api/cases/${caseId}/withdraw`).set('authorization', `Bearer ${applicant}`).send({});
+      assert.equal(twice.status, 409);
+      assert.equal(twice.body.error, 'case_closed');
+      const late = await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve');
+      assert.equal(late.status, 409);
+    });
+  });
+
+  it('refuses a second case for the same child, naming the first', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const app = s.application();
+      const caseId = await s.submit(app);
+      const again = await s.api.post('/api/cases').set('authorization', `Bearer ${await s.applicantToken(app)}`).send(app);
+      assert.equal(again.status, 409);
+      assert.deepEqual({ error: again.body.error, caseId: again.body.caseId }, { error: 'duplicate', caseId });
+      assert.ok(!caseId.includes(app.mother.idNumber) && !caseId.includes(app.mother.idNumber.slice(0, 6)), 'no ID number in the case ID');
+    });
+  });
+
+  it('refuses a decision from another department before anything reaches the history', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const caseId = await s.submit(s.application());
+      await s.waitForItems(caseId, { birth_certificate: 'in_review' });
+      const before = (await s.env.client.workflow.getHandle(caseId).fetchHistory()).events?.length ?? 0;
+      const wrong = await s.decide(caseId, 'birth_certificate', 'police', 'approve');
+      assert.equal(wrong.status, 403);
+      assert.equal(wrong.body.error, 'wrong_department');
+      const notYet = await s.decide(caseId, 'hukou_registration', 'police', 'approve');
+      assert.equal(notYet.status, 409);
+      assert.equal(notYet.body.error, 'item_not_in_review');
+      const history = await s.env.client.workflow.getHandle(caseId).fetchHistory();
+      const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+      assert.equal(accepted.length, 0, 'refused updates leave no trace in the history');
+      assert.ok((history.events?.length ?? 0) >= before);
+    });
+  });
+
+  it('picks up where it left off after the worker restarts mid-case', async function () {
+    const first = await Scenario.start();
+    let caseId = '';
+    await first.run(async () => {
+      caseId = await first.submit(first.application());
+      await first.waitForItems(caseId, { birth_certificate: 'in_review' });
+      assert.equal((await first.decide(caseId, 'birth_certificate', 'hospital', 'approve')).status, 200);
+      await first.waitForItems(caseId, { hukou_registration: 'in_review' });
+    });
+    // A new worker process on the same task queue: the case continues from its history.
+    const { newWorker } = await import('../harness');
+    const { worker } = await newWorker(first.env, { taskQueue: first.taskQueue });
+    await worker.runUntil(async () => {
+      assert.equal((await first.decide(caseId, 'hukou_registration', 'police', 'approve')).status, 200);
+      await first.waitForItems(caseId, { medical_insurance_enrollment: 'in_review', social_security_card: 'in_review' });
+      for (const [item, dept] of [['medical_insurance_enrollment', 'medical_insurance'], ['social_security_card', 'hrss'], ['vaccination_certificate', 'hospital']] as const) {
+        assert.equal((await first.decide(caseId, item, dept, 'approve')).status, 200);
+      }
+      const done = await first.waitFor(caseId, (v) => v.status === 'completed', 'completion after restart');
+      assert.equal(done.items.filter((i) => i.licence).length, 5);
+    });
+  });
+
+  it('records a breach at the deadline and escalates a working day later (compressed clock)', async function () {
+    const s = await Scenario.start({ slaDaySeconds: 1 });
+    await s.run(async () => {
+      const caseId = await s.submit(s.application());
+      const view = await s.waitFor(caseId, (v) => itemOf(v, 'birth_certificate').escalationLevel >= 2, 'escalation to level 2');
+      const bc = itemOf(view, 'birth_certificate');
+      assert.equal(bc.status, 'in_review', 'escalation never decides for the department');
+      const decided = await s.decide(caseId, 'birth_certificate', 'hospital', 'approve');
+      assert.equal(statusOf(decided.body, 'birth_certificate'), 'completed');
+      const rows = await s.env.db.sql`select escalation_level, resolved_at, deadline, breached_at from sla_breaches where case_id = ${caseId} and item = 'birth_certificate'`;
+      assert.equal(rows.length, 1);
+      assert.ok(rows[0].escalation_level >= 2);
+      assert.ok(rows[0].resolved_at, 'the decision resolves the breach');
+      assert.ok(rows[0].breached_at >= rows[0].deadline);
+    });
+  });
+});
