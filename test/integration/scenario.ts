@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import type { Worker } from '@temporalio/worker';
 import type { Principal } from '../../api/auth';
 import type { Application, Department, ItemCode, ItemStatus } from '../../policy/types';
 import { sampleApplication } from '../../scripts/sample-application';
@@ -7,6 +6,7 @@ import type { CaseView } from '../../workflows/messages';
 import { newWorker, testEnv, token, type TestEnv } from '../harness';
 
 let seq = 100;
+let queues = 0;
 
 /**
  * One test's world: a worker on its own task queue, the API in front of it, and
@@ -15,19 +15,21 @@ let seq = 100;
 export class Scenario {
   private constructor(
     readonly env: TestEnv,
-    readonly worker: Worker,
     readonly taskQueue: string,
+    private readonly slaDaySeconds?: number,
   ) {}
 
   static async start(options: { slaDaySeconds?: number } = {}): Promise<Scenario> {
-    const env = await testEnv();
-    const { worker, taskQueue } = await newWorker(env, options);
-    return new Scenario(env, worker, taskQueue);
+    return new Scenario(await testEnv(), `test-${process.pid}-${++queues}`, options.slaDaySeconds);
   }
 
-  /** Runs the body while the worker polls; the worker stops afterwards. */
+  /**
+   * Runs the body while a worker polls the scenario's task queue; the worker shuts
+   * down afterwards. A second `run` is a new worker process picking up the same cases.
+   */
   async run(body: (s: Scenario) => Promise<void>): Promise<void> {
-    await this.worker.runUntil(body(this));
+    const { worker } = await newWorker(this.env, { taskQueue: this.taskQueue, slaDaySeconds: this.slaDaySeconds });
+    await worker.runUntil(body(this));
   }
 
   get api() {
