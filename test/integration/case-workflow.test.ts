@@ -44,6 +44,7 @@ describe('a national newborn case', function () {
       assert.ok(view.closedAt);
       assert.ok(view.items.every((i) => i.status === 'completed' && i.licence));
       assert.equal(new Set(view.items.map((i) => i.licence!.number)).size, 5, 'five distinct licences');
+      await s.recordGolden(caseId, 'national-completed');
     });
   });
 
@@ -66,6 +67,7 @@ describe('a national newborn case', function () {
       assert.equal((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).status, 200);
       const closed = await s.waitFor(caseId, (v) => v.status !== 'in_progress', 'the case to close');
       assert.equal(closed.status, 'partially_completed');
+      await s.recordGolden(caseId, 'national-rejection-cascade');
     });
   });
 
@@ -98,6 +100,7 @@ describe('a national newborn case', function () {
       assert.deepEqual(vaccination.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
 
       assert.equal(statusOf((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).body, 'vaccination_certificate'), 'completed');
+      await s.recordGolden(caseId, 'national-supplement');
     });
   });
 
@@ -123,6 +126,7 @@ describe('a national newborn case', function () {
       assert.equal(twice.body.error, 'case_closed');
       const late = await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve');
       assert.equal(late.status, 409);
+      await s.recordGolden(caseId, 'national-withdrawn');
     });
   });
 
@@ -177,6 +181,7 @@ describe('a national newborn case', function () {
       }
       const done = await s.waitFor(caseId, (v) => v.status === 'completed', 'completion after restart');
       assert.equal(done.items.filter((i) => i.licence).length, 5);
+      await s.recordGolden(caseId, 'national-worker-restart');
     });
   });
 
@@ -194,6 +199,7 @@ describe('a national newborn case', function () {
       assert.ok(rows[0].escalation_level >= 2);
       assert.ok(rows[0].resolved_at, 'the decision resolves the breach');
       assert.ok(rows[0].breached_at >= rows[0].deadline);
+      await s.recordGolden(caseId, 'national-escalated');
     });
   });
 });

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Principal } from '../../api/auth';
 import type { Application, Department, ItemCode, ItemStatus } from '../../policy/types';
 import { sampleApplication } from '../../scripts/sample-application';
@@ -77,6 +80,13 @@ export class Scenario {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.fail(`timed out waiting for ${what}; last view: ${JSON.stringify(last)}`);
+  }
+
+  /** With RECORD_HISTORIES=1, keeps the case's history as a golden history for the replay test. */
+  async recordGolden(caseId: string, name: string): Promise<void> {
+    if (!process.env.RECORD_HISTORIES) return;
+    const history = await this.env.client.workflow.getHandle(caseId).fetchHistory();
+    writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
   }
 
   waitForItems(caseId: string, expected: Partial<Record<ItemCode, ItemStatus>>): Promise<CaseView> {
