@@ -35,9 +35,12 @@ function npmPackagesUpToDate() {
 
 function installNpmPackages() {
   if (npmPackagesUpToDate()) return;
-  step('installing npm packages from package-lock.json (npm ci) ...');
-  if (run('npm', ['ci', '--no-audit', '--no-fund']) !== 0) {
-    throw new Error('npm ci failed; see the output above');
+  step('installing npm packages pinned by package-lock.json ...');
+  // Not `npm ci`: it refuses a lockfile whose optional platform packages (other OSes'
+  // builds of swc, esbuild) the registry mirror does not carry; `npm install` with
+  // --no-save installs the same pinned versions and leaves the lockfile untouched.
+  if (run('npm', ['install', '--no-save', '--no-audit', '--no-fund']) !== 0) {
+    throw new Error('npm install failed; see the output above');
   }
 }
 
