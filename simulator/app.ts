@@ -64,7 +64,7 @@ export function createSimulator(initial: Partial<Faults> = {}) {
         res.status(400).json({ error: 'missing_idempotency_key', message: 'Idempotency-Key header is required' });
         return;
       }
-      if (!DEPARTMENTS.includes(req.params.department as Department)) {
+      if (req.params.department !== undefined && !DEPARTMENTS.includes(req.params.department as Department)) {
         res.status(404).json({ error: 'unknown_department', message: `no department ${req.params.department}` });
         return;
       }
@@ -81,7 +81,7 @@ export function createSimulator(initial: Partial<Faults> = {}) {
         return;
       }
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
-      const scoped = `${req.params.department}:${key}`;
+      const scoped = `${req.params.department ?? req.path}:${key}`;
       let result = answered.get(scoped);
       if (result) {
         stats.replays++;
@@ -129,6 +129,23 @@ export function createSimulator(initial: Partial<Faults> = {}) {
       return { status: 200, body: { receiptId: application.receiptId, receivedAt: new Date().toISOString() } };
     }),
   );
+
+  // The SMS gateway (短信网关) that notifications go through.
+  const messages: { messageId: string; to: string; template: string; params: Record<string, unknown>; sentAt: string }[] = [];
+  app.post(
+    '/sms/messages',
+    idempotent((req) => {
+      const { to, template, params } = req.body ?? {};
+      if (typeof to !== 'string' || typeof template !== 'string') return { status: 400, body: { error: 'invalid', message: 'to and template are required' } };
+      stats.effects++;
+      const message = { messageId: `SMS-${randomUUID()}`, to, template, params: params ?? {}, sentAt: new Date().toISOString() };
+      messages.push(message);
+      return { status: 201, body: { messageId: message.messageId, sentAt: message.sentAt } };
+    }),
+  );
+  app.get('/sms/messages', (req, res) => {
+    res.json({ messages: messages.filter((m) => !req.query.to || m.to === req.query.to) });
+  });
 
   /** What a department received, for tests and demos (no personal data is sent to it). */
   app.get('/departments/:department/applications', (req, res) => {
