@@ -27,7 +27,7 @@ describe('a national newborn case', function () {
       view = await s.waitForItems(caseId, { hukou_registration: 'in_review' });
       assert.equal(statusOf(view, 'medical_insurance_enrollment'), 'pending');
       // The police received the birth certificate's e-licence as proof: no paper needed.
-      const police = await (await fetch(`${s.env.simulator.url}/departments/police/applications?caseRef=${caseId}`)).json();
+      const police = (await (await fetch(`${s.env.simulator.url}/departments/police/applications?caseRef=${caseId}`)).json()) as { applications: { proofs: unknown[] }[] };
       assert.deepEqual(police.applications[0].proofs, [birthCertificate.licence]);
 
       assert.equal((await s.decide(caseId, 'hukou_registration', 'police', 'approve')).status, 200);
@@ -95,7 +95,7 @@ describe('a national newborn case', function () {
       assert.equal(statusOf(supplied.body, 'vaccination_certificate'), 'in_review');
       assert.ok(itemOf(supplied.body, 'vaccination_certificate').deadline, 'a fresh deadline from the day the materials are complete');
 
-      const hospital = await (await fetch(`${s.env.simulator.url}/departments/hospital/applications?caseRef=${caseId}`)).json();
+      const hospital = (await (await fetch(`${s.env.simulator.url}/departments/hospital/applications?caseRef=${caseId}`)).json()) as { applications: { item: string; supplements: unknown[] }[] };
       const vaccination = hospital.applications.find((a: { item: string }) => a.item === 'vaccination_certificate');
       assert.deepEqual(vaccination.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
 
