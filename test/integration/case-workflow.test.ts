@@ -97,7 +97,7 @@ describe('a national newborn case', function () {
 
       const hospital = (await (await fetch(`${s.env.simulator.url}/departments/hospital/applications?caseRef=${caseId}`)).json()) as { applications: { item: string; supplements: unknown[] }[] };
       const vaccination = hospital.applications.find((a: { item: string }) => a.item === 'vaccination_certificate');
-      assert.deepEqual(vaccination.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
+      assert.deepEqual(vaccination?.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
 
       assert.equal(statusOf((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).body, 'vaccination_certificate'), 'completed');
       await s.recordGolden(caseId, 'national-supplement');
