@@ -83,3 +83,33 @@ export function createDepartmentActivities(options: { baseUrl: string; requestTi
     },
   };
 }
+
+/** Look-ups in the civil-affairs and police registries: what the workflow verifies claims against. */
+export function createRegistryLookups(options: { baseUrl: string; requestTimeoutMs?: number }) {
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  async function lookUp<T>(path: string, body: unknown): Promise<T> {
+    const response = await fetch(`${options.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Any failure is retried by the calling activity; the message names no person.
+    if (!response.ok) throw new Error(`${path}: registry answered ${response.status}`);
+    return (await response.json()) as T;
+  }
+  return {
+    async marriageStatus(idNumbers: string[]): Promise<string | undefined> {
+      const answer = await lookUp<{ found: boolean; status?: string }>('/registries/marriage/lookup', { idNumbers });
+      return answer.found ? answer.status : undefined;
+    },
+    async hukouOf(idNumber: string): Promise<HukouLookup> {
+      return lookUp<HukouLookup>('/registries/hukou/lookup', { idNumber });
+    },
+  };
+}
+
+export interface HukouLookup {
+  found: boolean;
+  hukou?: { divisionCode: string; householdType: 'family' | 'collective' } | null;
+}

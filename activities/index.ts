@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import { createDepartmentActivities } from './departments';
+import { createDepartmentActivities, createRegistryLookups } from './departments';
 import { createEligibilityActivities } from './eligibility';
 import { createLicenceActivities } from './licences';
 import { createReadModelActivities } from './read-model';
@@ -18,7 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createDepartmentActivities({ baseUrl: deps.departmentsUrl }),
     ...licences,
-    ...createEligibilityActivities({ idHashKey: deps.idHashKey, hasValidLicence: licences.hasValidLicence }),
+    ...createEligibilityActivities({ idHashKey: deps.idHashKey, registries: createRegistryLookups({ baseUrl: deps.departmentsUrl }), hasValidLicence: licences.hasValidLicence }),
     ...createReadModelActivities({ db: deps.db }),
     ...createSlaActivities({ slaDaySeconds: deps.slaDaySeconds }),
   };

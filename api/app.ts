@@ -6,6 +6,7 @@ import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { casesRouter, eligibilityRouter } from './routes/cases';
 import { laterRouter } from './routes/later';
+import { licencesRouter } from './routes/licences';
 import { tasksRouter } from './routes/tasks';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(eligibilityRouter(deps));
   api.use(casesRouter(deps));
   api.use(tasksRouter(deps));
+  api.use(licencesRouter(deps));
   api.use(laterRouter());
   app.use('/api', api);
 

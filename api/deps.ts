@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
+import type { PackRegistry } from '../policy/packs';
 import type { Config } from '../worker/config';
 
 export interface ApiDeps {
@@ -11,4 +12,6 @@ export interface ApiDeps {
   /** Readiness probes of the systems the API depends on. */
   checks: { temporal(): Promise<void>; database(): Promise<void> };
   now?: () => Date;
+  /** Published policy packs; defaults to the ones shipped in policy/packs.ts. */
+  packs?: PackRegistry;
 }

@@ -300,3 +300,35 @@ export function packProblems(pack: PolicyPack): string[] {
   }
   return problems;
 }
+
+/**
+ * The published packs the API starts new cases with. Publishing appends a version;
+ * running cases are untouched because each carries the pack it started with in its
+ * workflow input (新人新办法、老人老办法).
+ */
+export interface PackRegistry {
+  current(region: Region): PolicyPack;
+  find(region: Region, version: string): PolicyPack | undefined;
+  versions(region: Region): readonly PolicyPack[];
+  publish(pack: PolicyPack): void;
+}
+
+export function createPackRegistry(initial: Readonly<Record<Region, readonly PolicyPack[]>> = PACKS): PackRegistry {
+  const published = new Map<Region, PolicyPack[]>(Object.entries(initial).map(([region, packs]) => [region as Region, [...packs]]));
+  const versions = (region: Region) => published.get(region) ?? [];
+  return {
+    versions,
+    current(region) {
+      const all = versions(region);
+      if (all.length === 0) throw new RangeError(`no policy pack for region '${region}'`);
+      return all[all.length - 1];
+    },
+    find: (region, version) => versions(region).find((p) => p.version === version),
+    publish(pack) {
+      const problems = packProblems(pack);
+      if (problems.length > 0) throw new Error(`pack ${pack.region} ${pack.version} is not sound: ${problems.join('; ')}`);
+      if (versions(pack.region).some((p) => p.version === pack.version)) throw new Error(`pack ${pack.region} ${pack.version} is already published; publish a new version`);
+      published.set(pack.region, [...versions(pack.region), deepFreeze(structuredClone(pack))]);
+    },
+  };
+}

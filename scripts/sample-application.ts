@@ -13,7 +13,7 @@ export function sampleApplication(options: { region?: Region; seq?: number; born
   const local = LOCAL[region];
   const seq = options.seq ?? Math.floor(Math.random() * 1000);
   const mother = makeIdNumber(local, '19950314', String(seq % 1000).padStart(3, '0'));
-  const father = makeIdNumber(local, '19930707', '015');
+  const father = makeIdNumber(local, '19930707', String((seq + 500) % 1000).padStart(3, '0'));
   const bornAt = options.bornAt ?? new Date(Date.now() - 2 * 86_400_000);
   return {
     region,

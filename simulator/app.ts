@@ -55,6 +55,24 @@ export function createSimulator(initial: Partial<Faults> = {}) {
     res.json({ ...stats, applications: applications.size });
   });
 
+  /** Answers with a failure or hangs, at the configured rates; true when it did. */
+  async function injectedFault(res: Response): Promise<boolean> {
+    const roll = random();
+    if (roll < faults.failureRate) {
+      stats.injectedFailures++;
+      res.status(503).json({ error: 'unavailable', message: 'injected failure' });
+      return true;
+    }
+    if (roll < faults.failureRate + faults.timeoutRate) {
+      stats.injectedTimeouts++;
+      await new Promise((r) => setTimeout(r, faults.hangMs));
+      if (!res.writableEnded) res.status(504).json({ error: 'timeout', message: 'injected time-out' });
+      return true;
+    }
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    return false;
+  }
+
   /** Runs an effect at most once per idempotency key, with the configured faults in front of it. */
   function idempotent(effect: (req: Request) => { status: number; body: unknown }) {
     return async (req: Request, res: Response) => {
@@ -68,19 +86,7 @@ export function createSimulator(initial: Partial<Faults> = {}) {
         res.status(404).json({ error: 'unknown_department', message: `no department ${req.params.department}` });
         return;
       }
-      const roll = random();
-      if (roll < faults.failureRate) {
-        stats.injectedFailures++;
-        res.status(503).json({ error: 'unavailable', message: 'injected failure' });
-        return;
-      }
-      if (roll < faults.failureRate + faults.timeoutRate) {
-        stats.injectedTimeouts++;
-        await new Promise((r) => setTimeout(r, faults.hangMs));
-        if (!res.writableEnded) res.status(504).json({ error: 'timeout', message: 'injected time-out' });
-        return;
-      }
-      if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      if (await injectedFault(res)) return;
       const scoped = `${req.params.department ?? req.path}:${key}`;
       let result = answered.get(scoped);
       if (result) {
@@ -145,6 +151,30 @@ export function createSimulator(initial: Partial<Faults> = {}) {
   );
   app.get('/sms/messages', (req, res) => {
     res.json({ messages: messages.filter((m) => !req.query.to || m.to === req.query.to) });
+  });
+
+  // Registries the workflow verifies claims against: civil affairs (marriage) and
+  // police (hukou). Unknown people are answered `found: false`, and the case then
+  // relies on the applicant's claim; tests and demos seed records to contradict it.
+  const marriages = new Map<string, string>();
+  const hukou = new Map<string, { divisionCode: string; householdType: string } | null>();
+  app.put('/admin/registries', (req, res) => {
+    for (const m of req.body?.marriages ?? []) for (const id of m.idNumbers ?? []) marriages.set(String(id).toUpperCase(), String(m.status));
+    for (const h of req.body?.hukou ?? []) hukou.set(String(h.idNumber).toUpperCase(), h.hukou ?? null);
+    res.json({ marriages: marriages.size, hukou: hukou.size });
+  });
+  app.post('/registries/marriage/lookup', async (req, res) => {
+    stats.requests++;
+    if (await injectedFault(res)) return;
+    const ids: string[] = Array.isArray(req.body?.idNumbers) ? req.body.idNumbers.map((i: unknown) => String(i).toUpperCase()) : [];
+    const statuses = ids.map((id) => marriages.get(id)).filter((s): s is string => s !== undefined);
+    res.json(statuses.length ? { found: true, status: statuses.includes('married') ? 'married' : statuses[0] } : { found: false });
+  });
+  app.post('/registries/hukou/lookup', async (req, res) => {
+    stats.requests++;
+    if (await injectedFault(res)) return;
+    const id = String(req.body?.idNumber ?? '').toUpperCase();
+    res.json(hukou.has(id) ? { found: true, hukou: hukou.get(id) } : { found: false });
   });
 
   /** What a department received, for tests and demos (no personal data is sent to it). */

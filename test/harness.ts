@@ -6,6 +6,7 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../api/app';
 import { signToken, type Principal } from '../api/auth';
+import type { ApiDeps } from '../api/deps';
 import { dropDatabase, openDatabase, prepareDatabase, type Database } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { loadConfig, type Config } from '../worker/config';
@@ -25,8 +26,8 @@ export interface TestEnv {
   client: Client;
   connection: NativeConnection;
   bundle: WorkflowBundleWithSourceMap;
-  /** The API bound to a task queue (each test has its own). */
-  api(taskQueue?: string): ReturnType<typeof supertest>;
+  /** The API bound to a task queue (each test has its own), optionally with other dependencies. */
+  api(taskQueue?: string, overrides?: Partial<ApiDeps>): ReturnType<typeof supertest>;
 }
 
 let env: TestEnv | undefined;
@@ -68,7 +69,7 @@ async function start(): Promise<TestEnv> {
   const client = createClient(config);
   const connection = await connectWorker(config);
   const bundle = await bundleWorkflows();
-  const api = (taskQueue?: string) =>
+  const api = (taskQueue?: string, overrides: Partial<ApiDeps> = {}) =>
     supertest(
       createApp({
         client,
@@ -76,6 +77,7 @@ async function start(): Promise<TestEnv> {
         config: { ...config, taskQueue: taskQueue ?? config.taskQueue },
         logger: pino({ level: 'silent' }),
         checks: { temporal: async () => void (await client.connection.workflowService.getSystemInfo({})), database: async () => void (await db.sql`select 1`) },
+        ...overrides,
       }),
     );
   process.stdout.write(`    [harness] Temporal dev server, database ${url.pathname.slice(1)}, simulator and bundle ready in ${Date.now() - started} ms\n`);

@@ -8,7 +8,7 @@ import { findCase, listCases } from '../../db/queries';
 import { makeApplicationSchema } from '../../policy/application';
 import { checkEligibility, describeItems } from '../../policy/eligibility';
 import { maskIdNumber } from '../../policy/id-number';
-import { currentPack, selectItems } from '../../policy/packs';
+import { createPackRegistry, selectItems } from '../../policy/packs';
 import { CASE_STATUSES, ITEM_CODES, REGIONS, type Application, type ItemCode } from '../../policy/types';
 import { WORKFLOW_TYPE, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate, type CaseInput, type CaseView } from '../../workflows/messages';
 import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
@@ -45,13 +45,14 @@ export function readApplication(deps: ApiDeps, req: Request) {
   if (who.sub.toUpperCase() !== application.applicant.idNumber.toUpperCase()) {
     throw new HttpError(403, 'forbidden', 'an applicant can only apply with their own ID number');
   }
-  const pack = currentPack(application.region);
+  const pack = (deps.packs ?? shippedPacks).current(application.region);
   const selection = selectItems(pack, application.items);
   if (selection.errors) throw invalid(selection.errors);
   const items = selection.items.map((d) => d.item);
   return { application, pack, items, eligibility: checkEligibility(application, pack, now(deps)), describe: () => describeItems(pack, items) };
 }
 
+const shippedPacks = createPackRegistry();
 const now = (deps: ApiDeps) => (deps.now ? deps.now() : new Date());
 
 export function casesRouter(deps: ApiDeps): Router {

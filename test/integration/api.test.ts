@@ -158,7 +158,7 @@ describe('the HTTP contract', function () {
     it('lists cases for supervisors and a department inbox for its case workers', async function () {
       await s.run(async () => {
         const caseId = await s.submit(s.application());
-        await s.waitForItems(caseId, { birth_certificate: 'in_review' });
+        await s.waitForItems(caseId, { birth_certificate: 'in_review', vaccination_certificate: 'in_review' });
         const hospital = await s.api.get('/api/tasks').set('authorization', `Bearer ${await s.auth(PRINCIPALS.case_worker)}`);
         assert.equal(hospital.status, 200);
         const mine = hospital.body.tasks.filter((t: { caseId: string }) => t.caseId === caseId).map((t: { item: string }) => t.item).sort();

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Principal } from '../../api/auth';
@@ -82,11 +82,13 @@ export class Scenario {
     assert.fail(`timed out waiting for ${what}; last view: ${JSON.stringify(last)}`);
   }
 
-  /** With RECORD_HISTORIES=1, keeps the case's history as a golden history for the replay test. */
+  /** With RECORD_HISTORIES=1, keeps the case's history as a golden history for the replay test, unless one by that name exists. */
   async recordGolden(caseId: string, name: string): Promise<void> {
-    if (!process.env.RECORD_HISTORIES) return;
+    const file = join(__dirname, '..', 'histories', `${name}.json`);
+    // A golden history is recorded once and then kept: it stands for cases already running.
+    if (!process.env.RECORD_HISTORIES || existsSync(file)) return;
     const history = await this.env.client.workflow.getHandle(caseId).fetchHistory();
-    writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
   }
 
   waitForItems(caseId: string, expected: Partial<Record<ItemCode, ItemStatus>>): Promise<CaseView> {
