@@ -7,7 +7,7 @@ import { openDatabase, prepareDatabase } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import type { Config } from './config';
 import { startDevServer, type DevServer } from './dev-server';
-import { connectWorker, createClient } from './temporal';
+import { connectWorker, createClient, ensureSearchAttributes } from './temporal';
 import { bundleWorkflows, createCaseWorker } from './worker';
 
 /**
@@ -80,6 +80,12 @@ export async function startService(config: Config, logger: Logger, options: { te
 
     const client = createClient(config);
     stoppers.push({ name: 'Temporal client', stop: () => client.connection.close() });
+    if (config.temporalAddress) {
+      await ensureSearchAttributes(client, config.namespace).then(
+        (added) => added.length > 0 && logger.info(`registered search attributes ${added.join(', ')} on ${config.temporalAddress}`),
+        (err) => logger.warn(`could not check the search attributes on ${config.temporalAddress} (${(err as Error).message}); see README, "Scaling out"`),
+      );
+    }
     const app = createApp({
       client,
       db: database.db,

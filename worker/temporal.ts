@@ -2,6 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { EncryptionCodec } from './codec';
 import type { Config } from './config';
 
@@ -32,4 +34,21 @@ export function createClient(config: Config, address?: string): Client {
   const options = connectionOptions(config, address);
   const connection = Connection.lazy({ address: options.address, tls: options.tls, apiKey: options.apiKey, metadata: options.metadata });
   return new Client({ connection, namespace: config.namespace, dataConverter: dataConverter(config) });
+}
+
+/**
+ * Registers the case search attributes on a cluster that lacks them (the embedded dev
+ * server gets them from the CLI at start). Needs operator rights; without them the
+ * attributes must be created by the cluster's operators (see README).
+ */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<string[]> {
+  const { IndexedValueType } = temporal.api.enums.v1;
+  const wanted: Record<string, number> = {};
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
+    wanted[name] = type === 'KeywordList' ? IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  }
+  const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
+  if (Object.keys(missing).length > 0) await client.connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  return Object.keys(missing);
 }
