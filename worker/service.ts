@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { listen } from '../api/server';
 import { openDatabase, prepareDatabase } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import type { Config } from './config';
@@ -86,23 +86,7 @@ export async function startService(config: Config, logger: Logger, options: { te
         (err) => logger.warn(`could not check the search attributes on ${config.temporalAddress} (${(err as Error).message}); see README, "Scaling out"`),
       );
     }
-    const app = createApp({
-      client,
-      db: database.db,
-      config,
-      logger,
-      checks: {
-        temporal: async () => {
-          await client.connection.workflowService.getSystemInfo({});
-        },
-        database: async () => {
-          await database.sql`select 1`;
-        },
-      },
-    });
-    const server: Server = await new Promise((ok, fail) => {
-      const s = app.listen(config.port, (err?: Error) => (err ? fail(err) : ok(s)));
-    });
+    const server: Server = await listen(config, logger, client, database);
     stoppers.push({
       name: 'API',
       stop: () =>

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { openDatabase, prepareDatabase, type Database } from '../db/client';
+import { loadConfig, type Config } from '../worker/config';
+import { createLogger } from '../worker/logger';
+import { createClient } from '../worker/temporal';
+import { createApp } from './app';
+
+/** Listens with the API on `config.port`; `/readyz` probes the same client and pool it serves with. */
+export async function listen(config: Config, logger: Logger, client: Client, database: Database): Promise<Server> {
+  const app = createApp({
+    client,
+    db: database.db,
+    config,
+    logger,
+    checks: {
+      temporal: async () => void (await client.connection.workflowService.getSystemInfo({})),
+      database: async () => void (await database.sql`select 1`),
+    },
+  });
+  return new Promise((ok, fail) => {
+    const server = app.listen(config.port, (err?: Error) => (err ? fail(err) : ok(server)));
+  });
+}
+
+// The API alone, for scaling out next to workers on a Temporal cluster (npm run api).
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'api');
+  await prepareDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl);
+  const client = createClient(config);
+  const server = await listen(config, logger, client, database);
+  logger.info(`API on http://127.0.0.1:${config.port}, Temporal at ${config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`}`);
+  const stop = () => server.close(() => void Promise.all([client.connection.close(), database.close()]).then(() => process.exit(0)));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
