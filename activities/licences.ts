@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { caseItems, licences } from '../db/schema';
+import { licences } from '../db/schema';
 import type { Department, ItemCode } from '../policy/types';
 import type { Licence } from '../workflows/messages';
 import { idempotencyKey } from './departments';
@@ -64,10 +64,6 @@ export async function reissueLicence(db: Db, request: { number: string; issuer: 
       .insert(licences)
       .values({ number, type: old.type, subjectKey: old.subjectKey, subjectName: old.subjectName, issuer: old.issuer, caseId: old.caseId, item: old.item, idempotencyKey: request.idempotencyKey })
       .returning();
-    // The case view shows the licence currently in force.
-    if (old.caseId && old.item) {
-      await tx.update(caseItems).set({ licenceNumber: number }).where(and(eq(caseItems.caseId, old.caseId), eq(caseItems.item, old.item)));
-    }
     return {
       outcome: 'reissued',
       voided: { number: old.number, voidedAt: voidedAt.toISOString() },

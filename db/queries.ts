@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm';
 import type { CaseView, ItemView } from '../workflows/messages';
 import type { CaseStatus, Department, ItemCode, ItemStatus } from '../policy/types';
 import type { Db } from './client';
-import { caseItems, cases } from './schema';
+import { caseItems, cases, licences } from './schema';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
@@ -15,6 +15,10 @@ export async function findCase(db: Db, caseId: string): Promise<StoredCase | und
   const [row] = await db.select().from(cases).where(eq(cases.caseId, caseId));
   if (!row) return undefined;
   const items = await db.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.position));
+  // The licence in force comes from the store: a reissue (换发/补发) happens outside the case.
+  const inForce = new Map(
+    (await db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid')))).map((l) => [l.item, l.number]),
+  );
   const view: CaseView = {
     caseId: row.caseId,
     region: row.region,
@@ -27,7 +31,7 @@ export async function findCase(db: Db, caseId: string): Promise<StoredCase | und
       const item: ItemView = { item: it.item as ItemCode, department: it.department as Department, status: it.status as ItemStatus, escalationLevel: it.escalationLevel };
       if (it.startedAt) item.startedAt = iso(it.startedAt);
       if (it.deadline) item.deadline = iso(it.deadline);
-      if (it.licenceNumber) item.licence = { number: it.licenceNumber, type: it.licenceType ?? '' };
+      if (it.licenceNumber) item.licence = { number: inForce.get(it.item) ?? it.licenceNumber, type: it.licenceType ?? '' };
       if (it.decidedBy) item.decidedBy = it.decidedBy;
       if (it.decidedAt) item.decidedAt = iso(it.decidedAt);
       if (it.reason) item.reason = it.reason;

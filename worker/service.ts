@@ -6,6 +6,7 @@ import { listen } from '../api/server';
 import { openDatabase, prepareDatabase } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import type { Config } from './config';
+import { startArchiver } from './archiver';
 import { startDevServer, type DevServer } from './dev-server';
 import { connectWorker, createClient, ensureSearchAttributes } from './temporal';
 import { bundleWorkflows, createCaseWorker } from './worker';
@@ -46,6 +47,8 @@ export async function startService(config: Config, logger: Logger, options: { te
         dbFile: join(dataDir, 'temporal.sqlite'),
         logFile: join(dataDir, 'temporal.log'),
         ui: true,
+        // The API's codec endpoint: the UI decrypts payloads for signed-in auditors (README, "Personal data").
+        uiCodecEndpoint: `http://127.0.0.1:${config.port}/api/codec`,
         retention: '87600h',
       });
       stoppers.push({ name: 'Temporal dev server', stop: devServer.stop });
@@ -72,7 +75,8 @@ export async function startService(config: Config, logger: Logger, options: { te
     stoppers.push({
       name: 'worker',
       stop: async () => {
-        worker.shutdown();
+        // The Temporal runtime may already be draining it on the same signal.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       },
     });
@@ -86,6 +90,8 @@ export async function startService(config: Config, logger: Logger, options: { te
         (err) => logger.warn(`could not check the search attributes on ${config.temporalAddress} (${(err as Error).message}); see README, "Scaling out"`),
       );
     }
+    const archiver = startArchiver(client, database.db, logger, { intervalMs: config.archiveIntervalSeconds * 1000 });
+    stoppers.push({ name: 'history archiver', stop: archiver.stop });
     const server: Server = await listen(config, logger, client, database);
     stoppers.push({
       name: 'API',
