@@ -19,7 +19,7 @@ export async function createCaseWorker(options: {
     namespace: options.config.namespace,
     taskQueue: options.taskQueue ?? options.config.taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities(options.deps),
+    activities: createActivities({ officeClose: options.config.officeClose, ...options.deps }),
     dataConverter: dataConverter(options.config),
   });
 }

@@ -5,11 +5,13 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
+import type { NotificationInput } from '../activities/notifications';
 import type { Breach, CaseEvent } from '../activities/read-model';
 import type { CaseStatus, ItemCode, ItemDefinition, Reason } from '../policy/types';
 import {
@@ -32,6 +34,14 @@ import { caseStatusKey, overdueItemsKey } from './search-attributes';
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DepartmentRefused', 'LicenceAlreadyIssued', 'CalendarNotCovered'] };
 const { submitItem, supplyItem } = proxyActivities<CaseActivities>({ startToCloseTimeout: '30s', retry });
 const { issueLicence, verifyEligibility, computeDeadline, projectCase } = proxyActivities<CaseActivities>({ startToCloseTimeout: '30s', retry });
+// A notification is worth a few hours of retries, not a case that never closes.
+const { notify: sendNotification } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 50, nonRetryableErrorTypes: ['SmsRefused'] },
+});
+
+/** Cases started before notifications existed replay without them. */
+export const NOTIFICATIONS_PATCH = 'notifications-v1';
 
 /** Items of the pack that must not hold a licence twice per mother, rather than per child. */
 const MOTHER_ITEMS: ReadonlySet<ItemCode> = new Set(['maternity_medical_certificate', 'family_planning_review', 'maternity_insurance_benefit', 'maternity_expense_reimbursement']);
@@ -107,6 +117,28 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       await projectCase({ revision: target, view: view(), applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, events, breaches });
       projected = target;
     }
+  }
+
+  // --- notifications: sent alongside the case, never holding it up ---------------
+  const sending: Promise<void>[] = [];
+
+  function notify(notification: Omit<NotificationInput, 'caseId'>): void {
+    if (!patched(NOTIFICATIONS_PATCH)) return;
+    // Not cancellable: the parents still hear of a licence issued while they withdraw.
+    const sent = CancellationScope.nonCancellable(() => sendNotification({ caseId: input.caseId, ...notification })).then(
+      () => undefined,
+      (err: unknown) => log.warn('notification not delivered', { caseId: input.caseId, template: notification.template, error: (err as Error).message }),
+    );
+    sending.push(sent);
+  }
+
+  function notifyApplicant(it: ItemState, template: NotificationInput['template'], params: NotificationInput['params'] = {}): void {
+    notify({ audience: 'applicant', recipientKey: input.applicantHash, to: application.applicant.phone, department: it.department, item: it.item, template, params: { caseId: input.caseId, item: it.item, ...params } });
+  }
+
+  /** `role` is a rung of the pack's escalation ladder; the gateway resolves `role@department` to the people on duty. */
+  function notifySupervisor(it: ItemState, role: string, template: NotificationInput['template'], params: NotificationInput['params'] = {}): void {
+    notify({ audience: 'supervisor', recipientKey: it.department, to: `${role}@${it.department}`, department: it.department, item: it.item, template, params: { caseId: input.caseId, item: it.item, department: it.department, ...params } });
   }
 
   function refuse(type: string, message: string): never {
@@ -190,6 +222,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     it.receiptId = receipt.receiptId;
     it.startedAt = now();
     record('item_started', { item: it.item, detail: { department: it.department, proofs: proofs.map((p) => p.number) } });
+    notifyApplicant(it, 'item_started');
 
     for (;;) {
       await startReview(it);
@@ -217,6 +250,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         issuing--;
         it.status = 'completed';
         record('licence_issued', { item: it.item, detail: { number: it.licence.number, type: it.licence.type } });
+        notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
         it.decision = undefined;
         return;
       }
@@ -224,6 +258,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         it.status = 'rejected';
         it.reason = decision.comment ?? 'REJECTED';
         it.decision = undefined;
+        notifyApplicant(it, 'item_rejected', { reason: it.reason });
         return;
       }
       // Request for supplement (补正): the clock stops until the applicant supplies.
@@ -231,6 +266,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.deadline = undefined;
       it.reason = decision.comment;
       it.decision = undefined;
+      notifyApplicant(it, 'supplement_needed', decision.comment ? { comment: decision.comment } : {});
       await condition(() => it.supplement !== undefined);
       const documents = it.supplement!;
       await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId: it.receiptId!, documents });
@@ -252,6 +288,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.deadline = undefined;
       record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
       log.warn('no deadline for item', { caseId: input.caseId, item: it.item });
+      notifySupervisor(it, pack.escalationLadder[0] ?? 'department_supervisor', 'calendar_missing', { error: 'CalendarNotCovered' });
     }
     it.status = 'in_review';
   }
@@ -265,7 +302,16 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       if (remaining > 0 && (await condition(() => it.decision !== undefined, remaining))) break;
       if (it.decision) break;
       escalate(it, due, ladder[it.escalationLevel]);
-      due = (await computeDeadline({ from: due, workingDays: 1 })).deadline;
+      try {
+        due = (await computeDeadline({ from: due, workingDays: 1 })).deadline;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The next rung falls in a year the calendar does not cover: stay at this level
+        // rather than guess (or fail the case), and say so.
+        due = undefined;
+        record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
+        notifySupervisor(it, ladder[it.escalationLevel - 1], 'calendar_missing', { error: 'CalendarNotCovered', level: it.escalationLevel });
+      }
     }
     await condition(() => it.decision !== undefined);
     return it.decision!;
@@ -281,6 +327,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     }
     record('escalated', { item: it.item, detail: { level: it.escalationLevel, notify } });
     updateOverdue();
+    notifySupervisor(it, notify, 'sla_escalated', { level: it.escalationLevel, deadline: due });
   }
 
   function openBreach(it: ItemState): Breach | undefined {
@@ -347,6 +394,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   }
 
   await projecting;
+  await Promise.all(sending);
   await condition(allHandlersFinished);
   return view();
 }

@@ -1,0 +1,89 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { notifications } from '../db/schema';
+import { idempotencyKey } from './departments';
+
+// Applicants hear of every step of their case, supervisors of every escalation, by
+// SMS through the gateway (短信网关; the simulator stands in for it). The stored copy
+// is what GET /api/notifications shows; it never holds a phone or ID number.
+
+export const NOTIFICATION_TEMPLATES = ['item_started', 'item_approved', 'item_rejected', 'supplement_needed', 'sla_escalated', 'calendar_missing'] as const;
+export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
+
+export interface NotificationInput {
+  caseId: string;
+  audience: 'applicant' | 'supervisor';
+  /** applicant: the HMAC of their ID number (cases.applicant_hash); supervisor: the department. */
+  recipientKey: string;
+  /** The gateway address: the applicant's phone (only in the encrypted activity input), or a roster alias such as `department_head@police`. */
+  to: string;
+  department?: string;
+  item?: string;
+  template: NotificationTemplate;
+  /** Codes, dates and case IDs only: they are stored and sent as they are. */
+  params: Record<string, string | number>;
+}
+
+export interface NotificationResult {
+  messageId: string;
+}
+
+/** What may be stored of an address: roster aliases as they are, phone numbers masked. */
+export function maskAddress(to: string): string {
+  if (to.includes('@')) return to;
+  return to.length > 7 ? `${to.slice(0, 3)}${'*'.repeat(to.length - 7)}${to.slice(-4)}` : '*'.repeat(to.length);
+}
+
+export function createSmsGateway(options: { baseUrl: string; requestTimeoutMs?: number }) {
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  return {
+    async send(message: { to: string; template: string; params: Record<string, unknown> }, key: string, signal?: AbortSignal): Promise<{ messageId: string; sentAt: string }> {
+      let response: Response;
+      try {
+        response = await fetch(`${options.baseUrl}/sms/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(message),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        throw new Error(`POST /sms/messages: ${(err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message}`);
+      }
+      // The gateway's answer is not quoted: it may echo the phone number.
+      if (response.status >= 500 || response.status === 429) throw new Error(`POST /sms/messages: gateway answered ${response.status}`);
+      if (!response.ok) throw ApplicationFailure.nonRetryable(`POST /sms/messages: gateway refused with ${response.status}`, 'SmsRefused');
+      return (await response.json()) as { messageId: string; sentAt: string };
+    },
+  };
+}
+
+export function createNotificationActivities(options: { db: Db; smsBaseUrl: string }) {
+  const gateway = createSmsGateway({ baseUrl: options.smsBaseUrl });
+  return {
+    /** Stores the notification, then sends it; a retry finds the stored row and the gateway honours the same key. */
+    async notify(input: NotificationInput): Promise<NotificationResult> {
+      const key = idempotencyKey();
+      await options.db
+        .insert(notifications)
+        .values({
+          idempotencyKey: key,
+          caseId: input.caseId,
+          audience: input.audience,
+          recipientKey: input.recipientKey,
+          department: input.department ?? null,
+          item: input.item ?? null,
+          template: input.template,
+          params: input.params,
+          address: maskAddress(input.to),
+        })
+        .onConflictDoNothing({ target: notifications.idempotencyKey });
+      const sent = await gateway.send({ to: input.to, template: input.template, params: input.params }, key, Context.current().cancellationSignal);
+      await options.db
+        .update(notifications)
+        .set({ sentAt: new Date(sent.sentAt), messageId: sent.messageId })
+        .where(eq(notifications.idempotencyKey, key));
+      return { messageId: sent.messageId };
+    },
+  };
+}
