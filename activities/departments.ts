@@ -29,6 +29,15 @@ export interface SupplyItemInput {
   documents: Document[];
 }
 
+function refusalCode(body: string): string {
+  try {
+    const code = (JSON.parse(body) as { error?: unknown }).error;
+    return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? ` (${code})` : '';
+  } catch {
+    return '';
+  }
+}
+
 export function idempotencyKey(): string {
   const { workflowExecution, activityId } = Context.current().info;
   return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
@@ -58,7 +67,9 @@ export function createDepartmentActivities(options: { baseUrl: string; requestTi
       throw new Error(`${method} ${path}: department answered ${response.status}`);
     }
     if (!response.ok) {
-      throw ApplicationFailure.nonRetryable(`${method} ${path}: department refused with ${response.status}: ${text.slice(0, 200)}`, 'DepartmentRefused');
+      // Failure messages are stored in clear in the case history: the department's error
+      // code only, never its answer, which may echo the applicant's personal data.
+      throw ApplicationFailure.nonRetryable(`${method} ${path}: department refused with ${response.status}${refusalCode(text)}`, 'DepartmentRefused');
     }
     return JSON.parse(text) as T;
   }

@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import { createDepartmentActivities, createRegistryLookups } from './departments';
 import { createEligibilityActivities } from './eligibility';
 import { createLicenceActivities } from './licences';
+import { createNotificationActivities } from './notifications';
 import { createReadModelActivities } from './read-model';
 import { createSlaActivities } from './sla';
 
@@ -10,6 +11,12 @@ export interface ActivityDeps {
   departmentsUrl: string;
   idHashKey: string;
   slaDaySeconds?: number;
+  /** Close of office hours, HH:MM Asia/Shanghai (default 17:30). */
+  officeClose?: string;
+  /** Base working-day calendar (default: chinese-days); tests use one that covers nothing. */
+  calendar?: Parameters<typeof createSlaActivities>[0]['calendar'];
+  /** The SMS gateway; by default the department gateway's /sms endpoint. */
+  smsUrl?: string;
 }
 
 /** All activities of the case workflow, bound to their systems. The worker calls this once. */
@@ -20,7 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...licences,
     ...createEligibilityActivities({ idHashKey: deps.idHashKey, registries: createRegistryLookups({ baseUrl: deps.departmentsUrl }), hasValidLicence: licences.hasValidLicence }),
     ...createReadModelActivities({ db: deps.db }),
-    ...createSlaActivities({ slaDaySeconds: deps.slaDaySeconds }),
+    ...createSlaActivities({ db: deps.db, slaDaySeconds: deps.slaDaySeconds, officeClose: deps.officeClose, calendar: deps.calendar }),
+    ...createNotificationActivities({ db: deps.db, smsBaseUrl: deps.smsUrl ?? deps.departmentsUrl }),
   };
 }
 

@@ -4,9 +4,14 @@ import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFound } from './errors';
 import { openApiDocument } from './openapi';
+import { auditRouter } from './routes/audit';
+import { calendarRouter } from './routes/calendar';
 import { casesRouter, eligibilityRouter } from './routes/cases';
+import { codecRouter } from './routes/codec';
 import { laterRouter } from './routes/later';
 import { licencesRouter } from './routes/licences';
+import { notificationsRouter } from './routes/notifications';
+import { slaRouter } from './routes/sla';
 import { tasksRouter } from './routes/tasks';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -49,12 +54,19 @@ export function createApp(deps: ApiDeps): express.Express {
     res.json(openApiDocument());
   });
 
+  // Before the API's router: its own CORS (for the Temporal UI) and its own cookie.
+  app.use('/api/codec', codecRouter(deps));
+
   const api = express.Router();
   api.use(authenticate(deps.config.authSecret));
   api.use(eligibilityRouter(deps));
   api.use(casesRouter(deps));
+  api.use(auditRouter(deps));
   api.use(tasksRouter(deps));
   api.use(licencesRouter(deps));
+  api.use(slaRouter(deps));
+  api.use(calendarRouter(deps));
+  api.use(notificationsRouter(deps));
   api.use(laterRouter());
   app.use('/api', api);
 

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import type { PackRegistry } from '../policy/packs';
@@ -14,4 +15,6 @@ export interface ApiDeps {
   now?: () => Date;
   /** Published policy packs; defaults to the ones shipped in policy/packs.ts. */
   packs?: PackRegistry;
+  /** The workflow bundle audit replays run against (the worker's own); bundled on first use when absent. */
+  workflowBundle?: Promise<WorkflowBundleWithSourceMap>;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 // The read model: written only by the workflow's projection activities (and the
 // licence store by its own activities), read by the API. The workflow history stays
@@ -110,3 +110,68 @@ export const licences = pgTable(
 );
 
 export const licenceNumberSeq = pgSequence('licence_number_seq', { startWith: 1 });
+
+/**
+ * Closed cases' full Temporal histories, kept after the engine's retention deletes
+ * them. Append-only: each row's digest covers its content and the previous row's
+ * digest, so altering or removing any row breaks the chain (GET /api/audit/verify).
+ */
+export const archivedHistories = pgTable(
+  'archived_histories',
+  {
+    caseId: text('case_id').primaryKey(),
+    runId: text('run_id').notNull(),
+    status: text('status').notNull(),
+    closedAt: ts('closed_at').notNull(),
+    archivedAt: ts('archived_at').notNull(),
+    /** The history as `historyToJSON` writes it (payloads still encrypted); text, so the digest covers exact bytes. */
+    history: text('history').notNull(),
+    seq: integer('seq').notNull(),
+    digest: text('digest').notNull(),
+    prevDigest: text('prev_digest').notNull(),
+  },
+  (t) => [uniqueIndex('archived_histories_seq_idx').on(t.seq)],
+);
+
+/**
+ * Working-day calendars loaded by an administrator (PUT /api/admin/calendar/:year):
+ * a newly published State Council notice takes effect without a redeploy. A loaded
+ * year replaces what the chinese-days package says about that year.
+ */
+export const calendarYears = pgTable('calendar_years', {
+  year: integer('year').primaryKey(),
+  holidays: jsonb('holidays').$type<string[]>().notNull(),
+  workdays: jsonb('workdays').$type<string[]>().notNull(),
+  /** Hash of the lists: part of the calendar version recorded next to each deadline. */
+  digest: text('digest').notNull(),
+  loadedBy: text('loaded_by').notNull(),
+  loadedAt: ts('loaded_at').notNull().defaultNow(),
+});
+
+/**
+ * Notifications sent to applicants and supervisors, kept so their recipients can
+ * read them. No phone number or ID number here: an applicant is known by the HMAC
+ * of their ID number, the phone only by its masked form.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: serial('id').primaryKey(),
+    /** Derived from the workflow and activity IDs: a retried activity stores and sends once. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    caseId: text('case_id').notNull(),
+    audience: text('audience').notNull(),
+    /** applicant: cases.applicant_hash; supervisor: the department. */
+    recipientKey: text('recipient_key').notNull(),
+    department: text('department'),
+    item: text('item'),
+    template: text('template').notNull(),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    /** Where the SMS went, masked (applicant) or the gateway's roster alias (supervisors). */
+    address: text('address').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+    messageId: text('message_id'),
+  },
+  (t) => [uniqueIndex('notifications_idempotency_key_idx').on(t.idempotencyKey), index('notifications_recipient_idx').on(t.audience, t.recipientKey, t.createdAt)],
+);

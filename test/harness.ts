@@ -77,6 +77,7 @@ async function start(): Promise<TestEnv> {
         config: { ...config, taskQueue: taskQueue ?? config.taskQueue },
         logger: pino({ level: 'silent' }),
         checks: { temporal: async () => void (await client.connection.workflowService.getSystemInfo({})), database: async () => void (await db.sql`select 1`) },
+        workflowBundle: Promise.resolve(bundle),
         ...overrides,
       }),
     );

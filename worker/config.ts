@@ -23,9 +23,13 @@ const envSchema = z
     /** Key of the HMAC that turns ID numbers into workflow IDs and read-model keys. */
     ID_HASH_KEY: z.string().min(16).optional(),
     SLA_DAY_SECONDS: z.coerce.number().positive().optional(),
+    /** Close of office hours (Asia/Shanghai): working-day deadlines fall at this time. */
+    OFFICE_CLOSE: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').default('17:30'),
     DEPARTMENTS_URL: z.string().url().optional(),
     SIMULATOR_PORT: port.default(4000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** How often the worker archives the histories of cases closed since its last sweep. */
+    ARCHIVE_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -47,9 +51,11 @@ export interface Config {
   payloadKeys: { id: string; key: Buffer }[];
   idHashKey: string;
   slaDaySeconds?: number;
+  officeClose: string;
   departmentsUrl: string;
   simulatorPort: number;
   logLevel: string;
+  archiveIntervalSeconds: number;
   /** Names of settings that fell back to development defaults. */
   devDefaults: string[];
 }
@@ -89,9 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payloadKeys: parsePayloadKeys(fallback('PAYLOAD_KEY', e.PAYLOAD_KEY, `dev:${DEV_PAYLOAD_KEY}`)),
     idHashKey: fallback('ID_HASH_KEY', e.ID_HASH_KEY, DEV_ID_HASH_KEY),
     slaDaySeconds: e.SLA_DAY_SECONDS,
+    officeClose: e.OFFICE_CLOSE,
     departmentsUrl: e.DEPARTMENTS_URL ?? `http://127.0.0.1:${e.SIMULATOR_PORT}`,
     simulatorPort: e.SIMULATOR_PORT,
     logLevel: e.LOG_LEVEL,
+    archiveIntervalSeconds: e.ARCHIVE_INTERVAL_SECONDS,
     devDefaults,
   };
 }

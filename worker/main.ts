@@ -1,7 +1,9 @@
 import { openDatabase, prepareDatabase } from '../db/client';
 import { loadConfig } from './config';
 import { installRuntime } from './service';
-import { connectWorker } from './temporal';
+import { startArchiver } from './archiver';
+import { createLogger } from './logger';
+import { connectWorker, createClient } from './temporal';
 import { bundleWorkflows, createCaseWorker } from './worker';
 
 // A worker alone, for scaling out on a Temporal cluster (npm run worker): as many as needed, all on one task queue.
@@ -18,7 +20,12 @@ async function main() {
     deps: { db: database.db, departmentsUrl: config.departmentsUrl, idHashKey: config.idHashKey, slaDaySeconds: config.slaDaySeconds },
   });
   console.log(`worker polling "${config.taskQueue}" on ${config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`}`);
+  // Every worker sweeps; the archive's lock and primary key keep each history archived once.
+  const client = createClient(config);
+  const archiver = startArchiver(client, database.db, createLogger(config.logLevel, 'archiver'), { intervalMs: config.archiveIntervalSeconds * 1000 });
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+  await archiver.stop();
+  await client.connection.close();
   await connection.close();
   await database.close();
 }

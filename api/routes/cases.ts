@@ -164,10 +164,6 @@ export function casesRouter(deps: ApiDeps): Router {
     res.json(view);
   });
 
-  router.get('/cases/:caseId/history', requireRole('auditor'), () => {
-    throw new HttpError(501, 'not_implemented', 'the audit timeline is not available yet');
-  });
-
   return router;
 }
 
