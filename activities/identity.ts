@@ -25,3 +25,8 @@ export function personKey(key: string, idNumber: string): string {
 export function childKey(key: string, motherIdNumber: string, bornAt: string): string {
   return hmac(key, 'child', motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt));
 }
+
+/** The mother's licences of one birth (生育医学证明, 生育保险待遇 …): one per birth, not one per life. */
+export function maternityKey(key: string, motherIdNumber: string, bornAt: string): string {
+  return hmac(key, 'maternity', motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt));
+}

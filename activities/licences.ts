@@ -5,7 +5,7 @@ import { licences } from '../db/schema';
 import type { Department, ItemCode } from '../policy/types';
 import type { Licence } from '../workflows/messages';
 import { idempotencyKey } from './departments';
-import { childKey, personKey } from './identity';
+import { childKey, maternityKey } from './identity';
 
 // The licence store (电子证照库). Numbers carry a per-type prefix, the year and a
 // database sequence, so they are unique and readable.
@@ -105,7 +105,7 @@ export function createLicenceActivities({ db, idHashKey }: { db: Db; idHashKey: 
           .values({
             number,
             type: input.type,
-            subjectKey: input.subject === 'child' ? childKey(idHashKey, input.motherIdNumber, input.bornAt) : personKey(idHashKey, input.motherIdNumber),
+            subjectKey: (input.subject === 'child' ? childKey : maternityKey)(idHashKey, input.motherIdNumber, input.bornAt),
             subjectName: input.subjectName,
             issuer: input.issuer,
             caseId: input.caseId,

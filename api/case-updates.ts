@@ -7,7 +7,8 @@ import { UPDATE_ERRORS, type CaseView } from '../workflows/messages';
 import { HttpError } from './errors';
 
 const STATUS_OF: Record<string, [number, string]> = {
-  [UPDATE_ERRORS.unknownItem]: [404, 'unknown_item'],
+  // An item the case does not have is, for the caller, an item not in review.
+  [UPDATE_ERRORS.unknownItem]: [409, 'item_not_in_review'],
   [UPDATE_ERRORS.notInReview]: [409, 'item_not_in_review'],
   [UPDATE_ERRORS.wrongDepartment]: [403, 'wrong_department'],
   [UPDATE_ERRORS.nothingAwaitingSupplement]: [409, 'nothing_awaiting_supplement'],
@@ -34,7 +35,8 @@ export async function updateCase<Arg>(
       const [status, code] = STATUS_OF[err.cause.type];
       throw new HttpError(status, code, err.cause.message);
     }
-    if (err instanceof WorkflowNotFoundError || isCompletedError(err)) {
+    // The workflow ended (or failed) while the update was in flight: the case is closed to it.
+    if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError || isCompletedError(err)) {
       if (await findCase(db, caseId)) throw new HttpError(409, closedError[0], closedError[1]);
       throw new HttpError(404, 'not_found', 'no such case');
     }

@@ -100,6 +100,14 @@ export function createSimulator(initial: Partial<Faults> = {}) {
     };
   }
 
+  // Items a department refuses outright (a definite "no", not an outage), for tests and demos.
+  const refused = new Set<string>();
+  app.put('/admin/refusals', (req, res) => {
+    refused.clear();
+    for (const item of req.body?.items ?? []) refused.add(String(item));
+    res.json({ items: [...refused] });
+  });
+
   app.post(
     '/departments/:department/applications',
     idempotent((req) => {
@@ -107,6 +115,7 @@ export function createSimulator(initial: Partial<Faults> = {}) {
       if (typeof caseRef !== 'string' || typeof item !== 'string') {
         return { status: 400, body: { error: 'invalid', message: 'caseRef and item are required' } };
       }
+      if (refused.has(item)) return { status: 422, body: { error: 'refused', message: `the department does not handle ${item} here` } };
       stats.effects++;
       const application: Application = {
         receiptId: `${String(req.params.department).toUpperCase()}-${randomUUID()}`,

@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -70,7 +70,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', output, output] });
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      if (typeof output === 'number') closeSync(output);
+      resolve();
+    }),
+  );
 
   const stop = async () => {
     if (exited) return;

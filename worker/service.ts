@@ -99,6 +99,8 @@ export async function startService(config: Config, logger: Logger, options: { te
         new Promise<void>((ok) => {
           server.close(() => ok());
           server.closeIdleConnections();
+          // A request still waiting on a case gets five seconds, then its connection goes.
+          setTimeout(() => server.closeAllConnections(), 5000).unref();
         }),
     });
     logger.info(`API on http://127.0.0.1:${config.port} (OpenAPI at /api/openapi.json)`);

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -42,10 +43,19 @@ const { notify: sendNotification } = proxyActivities<CaseActivities>({
 
 /** Cases started before notifications existed replay without them. */
 export const NOTIFICATIONS_PATCH = 'notifications-v1';
+/** A supplement is answered once its item is back in review (no second supplement in between). */
+export const SUPPLEMENT_ANSWERED_IN_REVIEW_PATCH = 'supplement-answered-in-review-v1';
 
 /** Items of the pack that must not hold a licence twice per mother, rather than per child. */
 const MOTHER_ITEMS: ReadonlySet<ItemCode> = new Set(['maternity_medical_certificate', 'family_planning_review', 'maternity_insurance_benefit', 'maternity_expense_reimbursement']);
 const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'not_applied']);
+/** A definite "no" from a department or the licence store ends the item, not the case. */
+const REFUSALS: Record<string, string> = { DepartmentRefused: 'DEPARTMENT_REFUSED', LicenceAlreadyIssued: 'LICENCE_ALREADY_ISSUED' };
+
+function refusalOf(err: unknown): string | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.type) return undefined;
+  return REFUSALS[err.cause.type];
+}
 
 interface ItemState extends ItemView {
   definition: ItemDefinition;
@@ -78,6 +88,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   // --- the case's own record, projected to the read model in order ---------------
   let revision = 0;
   let projected = 0;
+  let projectorDone = false;
   let eventSeq = 0;
   let unprojectedEvents: CaseEvent[] = [];
   const breaches: Breach[] = [];
@@ -104,13 +115,16 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   /** Resolves once the read model shows everything done so far (read-your-writes for the API). */
   async function projectedUpToNow(): Promise<void> {
     const target = revision;
-    await condition(() => projected >= target);
+    await condition(() => projected >= target || projectorDone);
   }
 
   async function projector(): Promise<void> {
     for (;;) {
       await condition(() => revision > projected || closedAt !== undefined);
-      if (revision === projected) return;
+      if (revision === projected) {
+        projectorDone = true;
+        return;
+      }
       const target = revision;
       const events = unprojectedEvents;
       unprojectedEvents = [];
@@ -169,6 +183,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         if (decision.actor.role !== 'case_worker' || decision.actor.department !== it.department) {
           refuse(UPDATE_ERRORS.wrongDepartment, `item ${decision.item} is decided by the ${it.department} department`);
         }
+        if (withdrawal) refuse(UPDATE_ERRORS.caseClosed, 'the applicant is withdrawing the case');
         if (it.status !== 'in_review' || it.decision) refuse(UPDATE_ERRORS.notInReview, `item ${decision.item} is ${it.status}, not in review`);
         if (!['approve', 'reject', 'request_supplement'].includes(decision.decision)) refuse('InvalidDecision', `unknown decision ${decision.decision}`);
       },
@@ -187,6 +202,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     {
       validator: ({ item }) => {
         const it = appliedItem(item);
+        if (withdrawal) refuse(UPDATE_ERRORS.caseClosed, 'the applicant is withdrawing the case');
         if (it.status !== 'awaiting_supplement' || it.supplement) refuse(UPDATE_ERRORS.nothingAwaitingSupplement, `item ${item} is not awaiting a supplement`);
       },
     },
@@ -217,6 +233,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       record('item_cancelled', { item: it.item, detail: { reason: it.reason } });
       return;
     }
+    if (withdrawal) return;
     const proofs = prerequisites.map((p) => p.licence!);
     const receipt = await submitItem({ caseId: input.caseId, region: pack.region, item: it.item, department: it.department, proofs });
     it.receiptId = receipt.receiptId;
@@ -226,7 +243,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
 
     for (;;) {
       await startReview(it);
+      // Only now may another supplement be accepted: the item is back in review.
+      it.supplement = undefined;
       const decision = await awaitDecision(it);
+      // A withdrawal that arrived with the decision wins; the main flow cancels the item.
+      if (withdrawal) return;
       it.decidedBy = decision.actor.sub;
       it.decidedAt = now();
       record('item_decided', { item: it.item, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }) } });
@@ -235,19 +256,22 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       if (decision.decision === 'approve') {
         // Once a case worker approved, the licence is issued even if the parents withdraw meanwhile.
         issuing++;
-        it.licence = await CancellationScope.nonCancellable(() =>
-          issueLicence({
-            caseId: input.caseId,
-            item: it.item,
-            type: it.definition.licenceType,
-            issuer: it.department,
-            subject: MOTHER_ITEMS.has(it.item) ? 'mother' : 'child',
-            motherIdNumber: application.mother.idNumber,
-            bornAt: application.delivery.bornAt,
-            subjectName: MOTHER_ITEMS.has(it.item) ? application.mother.name : application.child.name,
-          }),
-        );
-        issuing--;
+        try {
+          it.licence = await CancellationScope.nonCancellable(() =>
+            issueLicence({
+              caseId: input.caseId,
+              item: it.item,
+              type: it.definition.licenceType,
+              issuer: it.department,
+              subject: MOTHER_ITEMS.has(it.item) ? 'mother' : 'child',
+              motherIdNumber: application.mother.idNumber,
+              bornAt: application.delivery.bornAt,
+              subjectName: MOTHER_ITEMS.has(it.item) ? application.mother.name : application.child.name,
+            }),
+            );
+        } finally {
+          issuing--;
+        }
         it.status = 'completed';
         record('licence_issued', { item: it.item, detail: { number: it.licence.number, type: it.licence.type } });
         notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
@@ -258,7 +282,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         it.status = 'rejected';
         it.reason = decision.comment ?? 'REJECTED';
         it.decision = undefined;
-        notifyApplicant(it, 'item_rejected', { reason: it.reason });
+        // Codes only: a case worker's comment may carry personal data, and SMS is not encrypted.
+        notifyApplicant(it, 'item_rejected', { reason: 'REJECTED' });
         return;
       }
       // Request for supplement (补正): the clock stops until the applicant supplies.
@@ -266,13 +291,14 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.deadline = undefined;
       it.reason = decision.comment;
       it.decision = undefined;
-      notifyApplicant(it, 'supplement_needed', decision.comment ? { comment: decision.comment } : {});
+      notifyApplicant(it, 'supplement_needed');
       await condition(() => it.supplement !== undefined);
       const documents = it.supplement!;
       await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId: it.receiptId!, documents });
       record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
       it.reason = undefined;
-      it.supplement = undefined;
+      // Cases from before this fix answered the applicant before the item was back in review.
+      if (!patched(SUPPLEMENT_ANSWERED_IN_REVIEW_PATCH)) it.supplement = undefined;
     }
   }
 
@@ -371,7 +397,12 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
           .filter((it) => it.status === 'pending')
           .map((it) =>
             runItem(it).catch((err) => {
-              if (!isCancellation(err)) throw err;
+              if (isCancellation(err)) return;
+              const refusal = refusalOf(err);
+              if (!refusal) throw err;
+              Object.assign(it, { status: 'rejected', reason: refusal, deadline: undefined, decision: undefined, supplement: undefined });
+              resolveBreach(it);
+              record('item_refused', { item: it.item, detail: { reason: refusal } });
             }),
           ),
       ),

@@ -81,6 +81,8 @@ export function casesRouter(deps: ApiDeps): Router {
       throw new HttpError(422, 'ineligible', 'the application does not meet the conditions of the joint service', { reasons: eligibility.reasons });
     }
     const caseId = caseIdFor(config.idHashKey, application.mother.idNumber, application.delivery.bornAt);
+    // The engine refuses duplicates while it keeps the case; the read model remembers beyond its retention.
+    if (await findCase(db, caseId)) throw new HttpError(409, 'duplicate', 'a case for this child already exists', { caseId });
     const submittedAt = now(deps).toISOString();
     const input: CaseInput = {
       caseId,
@@ -109,6 +111,7 @@ export function casesRouter(deps: ApiDeps): Router {
       throw err;
     }
     // Visible at once, before the workflow's first projection lands; never overwrites it.
+    // Only a convenience: the case has started, and the workflow projects it anyway.
     const applied = new Set(items);
     await projectCase({
       revision: 0,
@@ -124,7 +127,7 @@ export function casesRouter(deps: ApiDeps): Router {
       applicantMasked: input.applicantMasked,
       events: [],
       breaches: [],
-    });
+    }).catch((err: Error) => deps.logger.warn({ caseId, err: err.message }, 'early projection failed; the workflow will project the case'));
     deps.logger.info({ caseId, region: pack.region, policyVersion: pack.version, items: items.length }, 'case submitted');
     res.status(201).location(`/api/cases/${caseId}`).json({ caseId, status: 'in_progress' });
   });

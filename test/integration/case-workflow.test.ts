@@ -101,6 +101,7 @@ describe('a national newborn case', function () {
 
       assert.equal(statusOf((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).body, 'vaccination_certificate'), 'completed');
       await s.recordGolden(caseId, 'national-supplement');
+      await s.recordGolden(caseId, 'national-supplement-answered-in-review');
     });
   });
 
@@ -128,6 +129,24 @@ describe('a national newborn case', function () {
       assert.equal(late.status, 409);
       await s.recordGolden(caseId, 'national-withdrawn');
     });
+  });
+
+  it('rejects an item that its department refuses outright, and goes on with the rest', async function () {
+    const s = await Scenario.start();
+    const refuse = (items: string[]) =>
+      fetch(`${s.env.simulator.url}/admin/refusals`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    await refuse(['vaccination_certificate']);
+    try {
+      await s.run(async () => {
+        const caseId = await s.submit(s.application());
+        const view = await s.waitForItems(caseId, { vaccination_certificate: 'rejected', birth_certificate: 'in_review' });
+        assert.equal(itemOf(view, 'vaccination_certificate').reason, 'DEPARTMENT_REFUSED');
+        assert.equal(view.status, 'in_progress', 'a refusal ends the item, not the case');
+        await s.recordGolden(caseId, 'national-department-refused');
+      });
+    } finally {
+      await refuse([]);
+    }
   });
 
   it('refuses a second case for the same child, naming the first', async function () {

@@ -154,7 +154,9 @@ describe('SLAs, escalation and the supervisor view', function () {
         return ['item_started:birth_certificate', 'item_started:vaccination_certificate', 'supplement_needed:vaccination_certificate'].every((t) => templates.includes(t)) ? res.body.notifications : undefined;
       });
       const needed = told.find((n: { template: string }) => n.template === 'supplement_needed');
-      assert.equal(needed.params.comment, '请补充乙肝疫苗接种记录');
+      // The case worker's words stay in the case view; an SMS carries codes only.
+      assert.equal(needed.params.comment, undefined);
+      assert.ok(!JSON.stringify(told).includes('请补充乙肝疫苗接种记录'));
       assert.ok(!JSON.stringify(told).includes(app.applicant.phone), 'no phone number in stored notifications');
       assert.ok(!JSON.stringify(told).includes(app.applicant.idNumber));
       assert.match(needed.address, /^\d{3}\*+\d{4}$/);
