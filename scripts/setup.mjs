@@ -2,7 +2,8 @@
 // Installs whatever is missing before `npm start` or `npm test`, and nothing more on a
 // second run. Plain Node with no dependencies: it runs before node_modules exists.
 //   1. npm packages, from the lockfile, when node_modules is missing or stale;
-//   2. the Temporal CLI, built once per machine into a cache outside the clone
+//   2. the Temporal CLI, built once per machine into a cache outside the clone with
+//      `go install github.com/temporalio/cli/cmd/temporal@v1.5.1`
 //      (skipped when TEMPORAL_ADDRESS points at a cluster and we are not testing).
 // The database is created and migrated by the service itself at start (db/migrate.ts).
 import { spawnSync } from 'node:child_process';
