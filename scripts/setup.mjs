@@ -5,7 +5,7 @@
 //   2. the Temporal CLI, built once per machine into a cache outside the clone with
 //      `go install github.com/temporalio/cli/cmd/temporal@v1.5.1`
 //      (skipped when TEMPORAL_ADDRESS points at a cluster and we are not testing).
-// The database is created and migrated by the service itself at start (db/migrate.ts).
+// The database is created and migrated by the service itself at start (db/client.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
