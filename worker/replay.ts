@@ -2,6 +2,7 @@ import type { Client, HistoryAndWorkflowId } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { allArchived, countArchived } from '../db/archive';
+import { sweepClosedCases } from './archiver';
 import type { Db } from '../db/client';
 import type { Config } from './config';
 import { loadCaseHistory } from './history';
@@ -30,6 +31,11 @@ export interface ReplayOptions {
 export async function replayCases(options: ReplayOptions): Promise<ReplayReport> {
   const { client, db, config, bundle, caseIds, onProgress } = options;
   const failures: ReplayReport['failures'] = [];
+  if (!caseIds) {
+    // "Every closed case" includes those closed since the archiver's last sweep. The
+    // archive alone still replays when the engine cannot be reached.
+    await sweepClosedCases(client, db, { closedSince: new Date(Date.now() - 86_400_000) }).catch(() => undefined);
+  }
   const total = caseIds ? caseIds.length : await countArchived(db);
   let missing = 0;
 

@@ -242,12 +242,18 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     notifyApplicant(it, 'item_started');
 
     for (;;) {
-      await startReview(it);
-      // Only now may another supplement be accepted: the item is back in review.
-      it.supplement = undefined;
-      const decision = await awaitDecision(it);
-      // A withdrawal that arrived with the decision wins; the main flow cancels the item.
-      if (withdrawal) return;
+      let decision: DecideItemInput;
+      if (it.definition.reviewRequired) {
+        await startReview(it);
+        // Only now may another supplement be accepted: the item is back in review.
+        it.supplement = undefined;
+        decision = await awaitDecision(it);
+        // A withdrawal that arrived with the decision wins; the main flow cancels the item.
+        if (withdrawal) return;
+      } else {
+        // The pack lets this item through on the licences it was handed: no case worker, no SLA.
+        decision = { item: it.item, decision: 'approve', actor: { sub: 'system', role: 'system' } };
+      }
       it.decidedBy = decision.actor.sub;
       it.decidedAt = now();
       record('item_decided', { item: it.item, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }) } });

@@ -109,6 +109,24 @@ describe('policy packs', function () {
     });
   });
 
+  it('approves an item the pack says needs no review, with nobody deciding', async function () {
+    const s = await Scenario.start();
+    const packs = createPackRegistry();
+    const v1 = packs.current('national');
+    packs.publish({ ...v1, version: '2026.2', items: v1.items.map((i) => (i.item === 'vaccination_certificate' ? { ...i, reviewRequired: false } : i)) });
+    const api = s.env.api(s.taskQueue, { packs });
+    await s.run(async () => {
+      const app = sampleApplication({ seq: seq++ });
+      const res = await api.post('/api/cases').set('authorization', `Bearer ${await s.applicantToken(app)}`).send(app);
+      assert.equal(res.status, 201);
+      const view = await s.waitForItems(res.body.caseId, { vaccination_certificate: 'completed', birth_certificate: 'in_review' });
+      const vaccination = itemOf(view, 'vaccination_certificate');
+      assert.equal(vaccination.decidedBy, 'system');
+      assert.match(vaccination.licence!.number, /^YFJZ/);
+      assert.equal(vaccination.deadline, undefined, 'no SLA for an item nobody reviews');
+    });
+  });
+
   describe('the workflow verifies what the applicant claimed', function () {
     it('closes the case as ineligible, with every reason, when the registries contradict the form', async function () {
       const s = await Scenario.start();
