@@ -1,8 +1,9 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { notifications } from '../db/schema';
 import { idempotencyKey } from './departments';
+import { postJson } from './http';
 
 // Applicants hear of every step of their case, supervisors of every escalation, by
 // SMS through the gateway (短信网关; the simulator stands in for it). The stored copy
@@ -38,22 +39,8 @@ export function maskAddress(to: string): string {
 export function createSmsGateway(options: { baseUrl: string; requestTimeoutMs?: number }) {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   return {
-    async send(message: { to: string; template: string; params: Record<string, unknown> }, key: string, signal?: AbortSignal): Promise<{ messageId: string; sentAt: string }> {
-      let response: Response;
-      try {
-        response = await fetch(`${options.baseUrl}/sms/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': key },
-          body: JSON.stringify(message),
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
-        });
-      } catch (err) {
-        throw new Error(`POST /sms/messages: ${(err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message}`);
-      }
-      // The gateway's answer is not quoted: it may echo the phone number.
-      if (response.status >= 500 || response.status === 429) throw new Error(`POST /sms/messages: gateway answered ${response.status}`);
-      if (!response.ok) throw ApplicationFailure.nonRetryable(`POST /sms/messages: gateway refused with ${response.status}`, 'SmsRefused');
-      return (await response.json()) as { messageId: string; sentAt: string };
+    send(message: { to: string; template: string; params: Record<string, unknown> }, key: string, signal?: AbortSignal): Promise<{ messageId: string; sentAt: string }> {
+      return postJson(options.baseUrl, '/sms/messages', message, { peer: 'gateway', timeoutMs, idempotencyKey: key, signal, refusalType: 'SmsRefused' });
     },
   };
 }
