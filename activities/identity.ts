@@ -12,6 +12,9 @@ export function normaliseBirthTime(bornAt: string): string {
   return new Date(bornAt).toISOString().slice(0, 16);
 }
 
+/** What `caseIdFor` produces, for checking IDs that come from outside. */
+export const CASE_ID_PATTERN = /^case-[0-9a-f]{24}$/;
+
 /** The case of one child: the mother and the minute of birth. The engine refuses a second workflow with it. */
 export function caseIdFor(key: string, motherIdNumber: string, bornAt: string): string {
   return `case-${hmac(key, 'case', motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt)).slice(0, 24)}`;

@@ -6,19 +6,19 @@ import { loadConfig, type Config } from '../worker/config';
 import { createLogger } from '../worker/logger';
 import { createClient } from '../worker/temporal';
 import { createApp } from './app';
+import type { ApiDeps } from './deps';
 
-/** Listens with the API on `config.port`; `/readyz` probes the same client and pool it serves with. */
+/** What `/readyz` probes: the same Temporal client and database pool the API serves with. */
+export function readinessChecks(client: Client, database: Database): ApiDeps['checks'] {
+  return {
+    temporal: async () => void (await client.connection.workflowService.getSystemInfo({})),
+    database: async () => void (await database.sql`select 1`),
+  };
+}
+
+/** Listens with the API on `config.port`. */
 export async function listen(config: Config, logger: Logger, client: Client, database: Database): Promise<Server> {
-  const app = createApp({
-    client,
-    db: database.db,
-    config,
-    logger,
-    checks: {
-      temporal: async () => void (await client.connection.workflowService.getSystemInfo({})),
-      database: async () => void (await database.sql`select 1`),
-    },
-  });
+  const app = createApp({ client, db: database.db, config, logger, checks: readinessChecks(client, database) });
   return new Promise((ok, fail) => {
     const server = app.listen(config.port, (err?: Error) => (err ? fail(err) : ok(server)));
   });

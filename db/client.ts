@@ -17,14 +17,19 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
 }
 
+/** The database named in `url`, and a connection to the server's `postgres` database to create or drop it. */
+function adminConnection(url: string): { name: string; sql: postgres.Sql } {
+  const admin = new URL(url);
+  const name = decodeURIComponent(admin.pathname.replace(/^\//, ''));
+  // The name goes into DDL, which takes no parameters.
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`DATABASE_URL: unsupported database name "${name}"`);
+  admin.pathname = '/postgres';
+  return { name, sql: postgres(admin.toString(), { max: 1, onnotice: () => {} }) };
+}
+
 /** Creates the database named in `url` when it does not exist yet (needs a server that lets us connect to `postgres`). */
 export async function ensureDatabase(url: string): Promise<boolean> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`DATABASE_URL: unsupported database name "${name}"`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} });
+  const { name, sql } = adminConnection(url);
   try {
     const rows = await sql`select 1 from pg_database where datname = ${name}`;
     if (rows.length > 0) return false;
@@ -40,10 +45,7 @@ export async function ensureDatabase(url: string): Promise<boolean> {
 }
 
 export async function dropDatabase(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} });
+  const { name, sql } = adminConnection(url);
   try {
     await sql.unsafe(`drop database if exists "${name}" with (force)`);
   } finally {

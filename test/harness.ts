@@ -7,6 +7,7 @@ import supertest from 'supertest';
 import { createApp } from '../api/app';
 import { signToken, type Principal } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
+import { readinessChecks } from '../api/server';
 import { dropDatabase, openDatabase, prepareDatabase, type Database } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { loadConfig, type Config } from '../worker/config';
@@ -76,7 +77,7 @@ async function start(): Promise<TestEnv> {
         db: db.db,
         config: { ...config, taskQueue: taskQueue ?? config.taskQueue },
         logger: pino({ level: 'silent' }),
-        checks: { temporal: async () => void (await client.connection.workflowService.getSystemInfo({})), database: async () => void (await db.sql`select 1`) },
+        checks: readinessChecks(client, db),
         workflowBundle: Promise.resolve(bundle),
         ...overrides,
       }),
@@ -111,7 +112,7 @@ export async function newWorker(e: TestEnv, options: { slaDaySeconds?: number; t
     config: e.config,
     workflowBundle: e.bundle,
     taskQueue,
-    deps: { db: e.db.db, departmentsUrl: e.simulator.url, idHashKey: e.config.idHashKey, slaDaySeconds: options.slaDaySeconds },
+    deps: { db: e.db.db, departmentsUrl: e.simulator.url, slaDaySeconds: options.slaDaySeconds },
   });
   return { worker, taskQueue };
 }

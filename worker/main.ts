@@ -17,7 +17,7 @@ async function main() {
     connection,
     config,
     workflowBundle: await bundleWorkflows(),
-    deps: { db: database.db, departmentsUrl: config.departmentsUrl, idHashKey: config.idHashKey, slaDaySeconds: config.slaDaySeconds },
+    deps: { db: database.db, departmentsUrl: config.departmentsUrl },
   });
   console.log(`worker polling "${config.taskQueue}" on ${config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`}`);
   // Every worker sweeps; the archive's lock and primary key keep each history archived once.

@@ -69,7 +69,7 @@ export async function startService(config: Config, logger: Logger, options: { te
       connection,
       config,
       workflowBundle: await bundleWorkflows(),
-      deps: { db: database.db, departmentsUrl: simulator?.url ?? config.departmentsUrl, idHashKey: config.idHashKey, slaDaySeconds: config.slaDaySeconds },
+      deps: { db: database.db, departmentsUrl: simulator?.url ?? config.departmentsUrl },
     });
     const running = worker.run();
     stoppers.push({

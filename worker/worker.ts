@@ -11,15 +11,17 @@ export async function createCaseWorker(options: {
   connection: NativeConnection;
   config: Config;
   workflowBundle: WorkflowBundleWithSourceMap;
-  deps: ActivityDeps;
+  /** The systems to bind; what configuration already says (ID hash key, SLA clock, office close) may be overridden. */
+  deps: Pick<ActivityDeps, 'db' | 'departmentsUrl'> & Partial<ActivityDeps>;
   taskQueue?: string;
 }): Promise<Worker> {
+  const { config } = options;
   return Worker.create({
     connection: options.connection,
     namespace: options.config.namespace,
     taskQueue: options.taskQueue ?? options.config.taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities({ officeClose: options.config.officeClose, ...options.deps }),
+    activities: createActivities({ idHashKey: config.idHashKey, slaDaySeconds: config.slaDaySeconds, officeClose: config.officeClose, ...options.deps }),
     dataConverter: dataConverter(options.config),
   });
 }

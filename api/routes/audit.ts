@@ -9,8 +9,8 @@ import { bundleWorkflows } from '../../worker/worker';
 import { requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, parse } from '../errors';
+import { caseIdSchema } from './cases';
 
-const caseIdSchema = z.string().regex(/^case-[0-9a-f]{24}$/, 'not a case ID');
 const replaySchema = z.object({ caseIds: z.array(caseIdSchema).min(1).max(1000).optional() }).default({});
 
 /** Auditors: what happened in a case, from its durable history, and whether today's code still agrees. */

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import { caseIdFor, personKey } from '../../activities/identity';
+import { CASE_ID_PATTERN, caseIdFor, personKey } from '../../activities/identity';
 import { createReadModelActivities } from '../../activities/read-model';
 import { findCase, listCases } from '../../db/queries';
 import { makeApplicationSchema } from '../../policy/application';
@@ -32,7 +32,7 @@ const listSchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 });
-const caseIdSchema = z.string().regex(/^case-[0-9a-f]{24}$/, 'not a case ID');
+export const caseIdSchema = z.string().regex(CASE_ID_PATTERN, 'not a case ID');
 
 /**
  * The applicant's form, checked in the order an applicant can act on: the fields

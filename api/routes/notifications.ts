@@ -5,13 +5,14 @@ import { listNotifications } from '../../db/notifications';
 import { principal, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { parse } from '../errors';
+import { caseIdSchema } from './cases';
 
 // Notifications, read by their recipients: an applicant their own (matched by the
 // HMAC of the ID number in their token), a supervisor those of their department
 // (all departments' when the token names none).
 
 const query = z.object({
-  caseId: z.string().regex(/^case-[0-9a-f]{24}$/, 'not a case ID').optional(),
+  caseId: caseIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

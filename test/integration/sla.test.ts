@@ -222,7 +222,7 @@ describe('SLAs, escalation and the supervisor view', function () {
       config: s.env.config,
       workflowBundle: s.env.bundle,
       taskQueue: s.taskQueue,
-      deps: { db: s.env.db.db, departmentsUrl: s.env.simulator.url, idHashKey: s.env.config.idHashKey, calendar: { version: 'empty', years: [], isWorkday: () => undefined } },
+      deps: { db: s.env.db.db, departmentsUrl: s.env.simulator.url, calendar: { version: 'empty', years: [], isWorkday: () => undefined } },
     });
     await worker.runUntil(async () => {
       const caseId = await s.submit(s.application());
