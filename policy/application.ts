@@ -3,8 +3,9 @@
 
 import { z } from 'zod';
 import { isValidIdNumber } from './id-number.js';
+import { REGION_CODE } from './pack-schema.js';
 import type { FieldIssue } from './packs.js';
-import { ITEM_CODES, REGIONS, type Application } from './types.js';
+import { ITEM_CODES, type Application } from './types.js';
 
 export type { FieldIssue } from './packs.js';
 
@@ -85,11 +86,20 @@ function crossFieldIssues(body: Loose): { path: (string | number)[]; message: st
   return issues;
 }
 
+/**
+ * A region of the loaded policy packs (`PackCatalogue.regions()`), so that a region is
+ * added by adding a pack. Without the list, any well-formed region code (for documents
+ * describing the API, which hold no packs).
+ */
+export function regionSchema(regions?: readonly string[]) {
+  return regions ? z.enum(regions) : z.string().regex(REGION_CODE, 'must be a region code');
+}
+
 /** `now` is injected so that tests (and a pinned clock) decide what "the future" is. */
-export function makeApplicationSchema(now: () => Date) {
+export function makeApplicationSchema(now: () => Date, regions?: readonly string[]) {
   return z
     .object({
-      region: z.enum(REGIONS),
+      region: regionSchema(regions),
       items: z.array(z.enum(ITEM_CODES)).min(1, 'must list at least one item when present').optional(),
       delivery: z.object({
         institutionCode: text(32),
@@ -126,6 +136,10 @@ export function makeApplicationSchema(now: () => Date) {
           phone: mobile.optional(),
           address: text(200).optional(),
         })
+        .optional(),
+      documents: z
+        .array(z.object({ item: z.enum(ITEM_CODES), name: text(200), reference: text(500) }))
+        .max(50, 'must list at most 50 documents')
         .optional(),
     })
     .superRefine(

@@ -1,9 +1,9 @@
-// Policy packs: the rules of each region as data. A published version never changes
-// (a running case keeps the version it started with, 新人新办法、老人老办法), so a change
-// of policy is a new entry appended to PACKS, never an edit of an old one.
-// Pure data and functions: the workflow bundle imports this file.
+// Policy packs: the rules of each region, as data. The packs themselves are files
+// (policy/packs/<region>/<version>.json, parsed by policy/pack-schema.ts) and rows
+// published to the database (db/packs.ts); this module holds what every reader of a
+// pack needs. Pure data and functions: the workflow bundle imports this file.
 
-import type { ItemCode, ItemDefinition, Material, PolicyPack, Region } from './types.js';
+import type { ApplicationSection, DecidedBy, ItemCode, ItemConcerns, ItemDefinition, PolicyPack, PublishedPack, Region } from './types.js';
 
 export interface FieldIssue {
   /** Dotted path into the request body, e.g. 'items.2' or 'mother.idNumber'. */
@@ -16,199 +16,71 @@ export type ItemSelection = { items: ItemDefinition[]; errors?: never } | { erro
 /** Licences that exist before the case starts (issued by other authorities, looked up, never produced here). */
 export const EXTERNAL_LICENCE_TYPES = ['resident_id_card', 'household_register', 'marriage_certificate'] as const;
 
-export const REGION_NAMES: Readonly<Record<Region, string>> = Object.freeze({
-  national: '全国',
-  lanzhou: '兰州市',
-  shanghai: '上海市',
-});
+// --- packs of the old shape ----------------------------------------------------------
+// Running cases keep the pack they started with, in their workflow input. Packs from
+// before packs were data files say none of the following; for them these answer what
+// the code said then, so those cases (and their histories) behave exactly as before.
 
-const idCards: Material = { name: '父母双方居民身份证', replacedByLicence: 'resident_id_card' };
-const motherIdCard: Material = { name: '母亲居民身份证', replacedByLicence: 'resident_id_card' };
-const marriageCertificate: Material = { name: '结婚证', replacedByLicence: 'marriage_certificate' };
-const parentsHouseholdRegister: Material = { name: '父母居民户口簿', replacedByLicence: 'household_register' };
-const birthMedicalCertificate: Material = { name: '《出生医学证明》', replacedByLicence: 'birth_medical_certificate' };
-const childRegistration: Material = { name: '新生儿户口登记信息（户口簿本人页）', replacedByLicence: 'birth_registration' };
+const OLD_SHAPE_MOTHER_ITEMS: ReadonlySet<ItemCode> = new Set([
+  'maternity_medical_certificate',
+  'family_planning_review',
+  'maternity_insurance_benefit',
+  'maternity_expense_reimbursement',
+]);
+const OLD_SHAPE_REGION_NAMES: Readonly<Record<string, string>> = { national: '全国', lanzhou: '兰州市', shanghai: '上海市' };
 
-function item(
-  code: ItemCode,
-  department: ItemDefinition['department'],
-  title: string,
-  licenceType: string,
-  prerequisites: ItemCode[],
-  materials: Material[],
-): ItemDefinition {
-  return { item: code, department, title, licenceType, prerequisites, materials, reviewRequired: true };
+/** Whether the item's licence is the child's or the mother's. */
+export function concernsOf(def: ItemDefinition): ItemConcerns {
+  return def.concerns ?? (OLD_SHAPE_MOTHER_ITEMS.has(def.item) ? 'mother' : 'child');
 }
 
-const ITEMS_2024_1: Record<ItemCode, ItemDefinition> = {
-  birth_certificate: item('birth_certificate', 'hospital', '《出生医学证明》签发（首签）', 'birth_medical_certificate', [], [
-    idCards,
-    marriageCertificate,
-  ]),
-  vaccination_certificate: item('vaccination_certificate', 'hospital', '《预防接种证》发放及信息关联', 'vaccination_certificate', [], [
-    motherIdCard,
-  ]),
-  hukou_registration: item('hukou_registration', 'police', '出生登记（申报户口）', 'birth_registration', ['birth_certificate'], [
-    birthMedicalCertificate,
-    idCards,
-    parentsHouseholdRegister,
-    marriageCertificate,
-  ]),
-  medical_insurance_enrollment: item(
-    'medical_insurance_enrollment',
-    'medical_insurance',
-    '城乡居民基本医疗保险参保登记',
-    'medical_insurance_enrollment',
-    ['hukou_registration'],
-    [childRegistration, birthMedicalCertificate],
-  ),
-  social_security_card: item('social_security_card', 'hrss', '社会保障卡申领', 'social_security_card', ['hukou_registration'], [
-    childRegistration,
-    { name: '监护人居民身份证', replacedByLicence: 'resident_id_card' },
-  ]),
-  maternity_expense_reimbursement: item(
-    'maternity_expense_reimbursement',
-    'medical_insurance',
-    '生育医疗费用报销',
-    'maternity_expense_settlement',
-    ['birth_certificate'],
-    // The hospital bills are paper the applicant still has to provide: no e-licence covers them.
-    [birthMedicalCertificate, motherIdCard, { name: '分娩住院医疗费用票据及费用清单' }],
-  ),
-  parenting_guidance_registration: item(
-    'parenting_guidance_registration',
-    'health',
-    '科学育儿指导服务登记',
-    'parenting_guidance_registration',
-    ['birth_certificate'],
-    [birthMedicalCertificate],
-  ),
-  outpatient_record_booklet: item(
-    'outpatient_record_booklet',
-    'medical_insurance',
-    '《门急诊就医记录册》申领',
-    'outpatient_record_booklet',
-    ['hukou_registration'],
-    [childRegistration],
-  ),
-  medical_insurance_payment: item(
-    'medical_insurance_payment',
-    'medical_insurance',
-    '城乡居民基本医疗保险缴费及激活',
-    'medical_insurance_payment_receipt',
-    ['medical_insurance_enrollment'],
-    [{ name: '城乡居民医保参保登记凭证', replacedByLicence: 'medical_insurance_enrollment' }],
-  ),
-  maternity_medical_certificate: item(
-    'maternity_medical_certificate',
-    'hospital',
-    '《生育医学证明（生产专用）》出具',
-    'maternity_medical_certificate',
-    [],
-    [motherIdCard],
-  ),
-  family_planning_review: item(
-    'family_planning_review',
-    'health',
-    '享受生育保险待遇计划生育情况审核',
-    'family_planning_review',
-    ['maternity_medical_certificate'],
-    [
-      { name: '《生育医学证明》', replacedByLicence: 'maternity_medical_certificate' },
-      marriageCertificate,
-      parentsHouseholdRegister,
-    ],
-  ),
-  maternity_insurance_benefit: item(
-    'maternity_insurance_benefit',
-    'medical_insurance',
-    '生育保险待遇申领',
-    'maternity_insurance_benefit',
-    ['family_planning_review'],
-    [
-      { name: '计划生育情况审核结果', replacedByLicence: 'family_planning_review' },
-      { name: '《生育医学证明》', replacedByLicence: 'maternity_medical_certificate' },
-      motherIdCard,
-      // The account is data the applicant types into the form, not a document to upload.
-      { name: '产妇本人银行结算账户信息' },
-    ],
-  ),
+/** Who decides the item. Every pack of the old shape said `reviewRequired` for every item. */
+export function decidedByOf(def: ItemDefinition): DecidedBy {
+  return def.decidedBy ?? (def.reviewRequired === false ? 'automatic' : 'case_worker');
+}
+
+/** Whether the pack says conditions item by item; packs that do not keep the whole-case rules. */
+export function hasItemConditions(pack: PolicyPack): boolean {
+  return pack.items.some((d) => d.conditions !== undefined);
+}
+
+/** Working days the department has to decide the item. */
+export function slaWorkingDaysOf(pack: PolicyPack, def: ItemDefinition): number {
+  return def.sla?.workingDays ?? pack.slaWorkingDays;
+}
+
+/**
+ * What packs from before 2026.1, which name no sections, grant each item's department:
+ * the choice the 2026.1 packs write down (see the README, "What each department
+ * receives"), so that the case workers of cases started on an older pack see what
+ * they need to decide too.
+ */
+const OLD_SHAPE_SECTIONS: Readonly<Record<ItemCode, readonly ApplicationSection[]>> = {
+  birth_certificate: ['delivery', 'child', 'mother', 'father'],
+  vaccination_certificate: ['delivery', 'child', 'mother', 'father'],
+  hukou_registration: ['child', 'mother', 'father', 'marriage', 'birthRegistration'],
+  medical_insurance_enrollment: ['child', 'birthRegistration'],
+  social_security_card: ['child', 'socialSecurityCard', 'logistics'],
+  maternity_expense_reimbursement: ['mother', 'delivery', 'maternityBenefit'],
+  parenting_guidance_registration: ['delivery', 'child', 'mother'],
+  outpatient_record_booklet: ['child', 'logistics'],
+  medical_insurance_payment: ['child', 'applicant'],
+  maternity_medical_certificate: ['delivery', 'mother'],
+  family_planning_review: ['mother', 'father', 'marriage'],
+  maternity_insurance_benefit: ['mother', 'delivery', 'maternityBenefit'],
 };
 
-const NATIONAL_ITEMS: ItemCode[] = [
-  'birth_certificate',
-  'vaccination_certificate',
-  'hukou_registration',
-  'medical_insurance_enrollment',
-  'social_security_card',
-];
-
-const COMMON_2024_1 = {
-  ageLimitMonths: 12,
-  slaWorkingDays: 1,
-  escalationLadder: ['department_supervisor', 'department_head', 'bureau_director'],
-};
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
+/** The application sections the item's department receives, in the order the pack lists them. */
+export function sectionsOf(def: ItemDefinition): readonly ApplicationSection[] {
+  return def.sections ?? OLD_SHAPE_SECTIONS[def.item];
 }
 
-function pack(
-  region: Region,
-  version: string,
-  title: string,
-  divisionPrefix: string,
-  hukouRule: PolicyPack['hukouRule'],
-  library: Record<ItemCode, ItemDefinition>,
-  codes: ItemCode[],
-): PolicyPack {
-  // Packs share the (frozen) definitions of the library they were published with.
-  return deepFreeze({ region, version, title, divisionPrefix, hukouRule, ...COMMON_2024_1, items: codes.map((c) => library[c]) });
+/** The region's name for notices to applicants. */
+export function regionNameOf(pack: PolicyPack): string {
+  return pack.regionName ?? (Object.hasOwn(OLD_SHAPE_REGION_NAMES, pack.region) ? OLD_SHAPE_REGION_NAMES[pack.region] : pack.region);
 }
 
-/** Every published version per region, oldest first; the last one applies to new cases. */
-export const PACKS: Readonly<Record<Region, readonly PolicyPack[]>> = deepFreeze({
-  national: [
-    pack('national', '2024.1', '新生儿出生“一件事”（国家基本清单）', '', 'none', ITEMS_2024_1, NATIONAL_ITEMS),
-  ],
-  lanzhou: [
-    pack('lanzhou', '2024.1', '兰州市新生儿出生服务“高效办成一件事”', '6201', 'one_parent_local', ITEMS_2024_1, [
-      ...NATIONAL_ITEMS,
-      'maternity_expense_reimbursement',
-      'parenting_guidance_registration',
-    ]),
-  ],
-  shanghai: [
-    pack('shanghai', '2024.1', '上海市出生“一件事”', '31', 'both_parents_local_family', ITEMS_2024_1, [
-      ...NATIONAL_ITEMS,
-      'outpatient_record_booklet',
-      'medical_insurance_payment',
-      'maternity_medical_certificate',
-      'family_planning_review',
-      'maternity_insurance_benefit',
-    ]),
-  ],
-});
-
-function versionsOf(region: string): readonly PolicyPack[] {
-  return Object.hasOwn(PACKS, region) ? PACKS[region as Region] : [];
-}
-
-/** The version that applies to a case starting now. Throws for an unknown region. */
-export function currentPack(region: Region): PolicyPack {
-  const versions = versionsOf(region);
-  if (versions.length === 0) throw new RangeError(`no policy pack for region '${region}'`);
-  return versions[versions.length - 1];
-}
-
-/** A pinned version, for cases that started under it; undefined when never published. */
-export function findPack(region: Region, version: string): PolicyPack | undefined {
-  return versionsOf(region).find((p) => p.version === version);
-}
+// --- reading a pack ------------------------------------------------------------------
 
 export function itemsOf(pack: PolicyPack): ItemCode[] {
   return pack.items.map((i) => i.item);
@@ -275,14 +147,28 @@ export function prerequisitesOf(pack: PolicyPack, code: ItemCode): ItemCode[] {
 
 /**
  * Broken invariants of a pack, empty when it is sound: items unique, prerequisites in the
- * pack and listed before their dependants, and every e-licence a material relies on either
- * external or issued by an earlier step of the same chain (otherwise it would not exist yet).
+ * pack and listed before their dependants (so there is no cycle), each licence type
+ * issued by one item only (the licence store holds one valid licence per type and
+ * person), and every e-licence a material relies on either external or issued by an
+ * earlier step of the same chain (otherwise it would not exist yet).
  */
 export function packProblems(pack: PolicyPack): string[] {
   const problems: string[] = [];
+  const withConditions = pack.items.filter((d) => d.conditions !== undefined).length;
+  if (withConditions > 0 && withConditions < pack.items.length) {
+    problems.push(`${pack.items.filter((d) => d.conditions === undefined).map((d) => d.item).join(', ')}: conditions missing; a pack says the conditions of every item (an empty list for none) or of none`);
+  }
+  for (const def of pack.items) {
+    if (def.decidedBy === 'department_event' && !def.event) problems.push(`${def.item}: decided by a department event, but names no event`);
+    if (def.event && def.decidedBy !== 'department_event') problems.push(`${def.item}: names the event ${def.event} but is not decided by a department event`);
+  }
   const seen = new Set<ItemCode>();
+  const issuers = new Map<string, ItemCode>();
   for (const def of pack.items) {
     if (seen.has(def.item)) problems.push(`${def.item}: listed twice`);
+    const issuer = issuers.get(def.licenceType);
+    if (issuer && issuer !== def.item) problems.push(`${def.item}: licence type ${def.licenceType} is already issued by ${issuer}`);
+    issuers.set(def.licenceType, issuer ?? def.item);
     for (const p of def.prerequisites) {
       if (!itemDefinition(pack, p)) problems.push(`${def.item}: prerequisite ${p} is not in the pack`);
       else if (!seen.has(p)) problems.push(`${def.item}: prerequisite ${p} is listed after it`);
@@ -301,34 +187,74 @@ export function packProblems(pack: PolicyPack): string[] {
   return problems;
 }
 
-/**
- * The published packs the API starts new cases with. Publishing appends a version;
- * running cases are untouched because each carries the pack it started with in its
- * workflow input (新人新办法、老人老办法).
- */
-export interface PackRegistry {
-  current(region: Region): PolicyPack;
-  find(region: Region, version: string): PolicyPack | undefined;
-  versions(region: Region): readonly PolicyPack[];
-  publish(pack: PolicyPack): void;
+/** Orders versions like '2024.1' < '2024.2' < '2024.10' < '2025.1' (numbers compared part by part). */
+export function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
-export function createPackRegistry(initial: Readonly<Record<Region, readonly PolicyPack[]>> = PACKS): PackRegistry {
-  const published = new Map<Region, PolicyPack[]>(Object.entries(initial).map(([region, packs]) => [region as Region, [...packs]]));
-  const versions = (region: Region) => published.get(region) ?? [];
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Every published version of every region, as one process sees them at one moment.
+ * Running cases are untouched by a new version: each carries the pack it started with
+ * in its workflow input (新人新办法、老人老办法).
+ */
+export interface PackCatalogue {
+  /** Regions with at least one version, sorted. */
+  regions(): string[];
+  /** The newest version of the region, which a case starting now gets. Throws a RangeError for an unknown region. */
+  current(region: Region): PublishedPack;
+  /** A pinned version; undefined when never published. */
+  find(region: Region, version: string): PublishedPack | undefined;
+  /** Oldest first. */
+  versions(region: Region): readonly PublishedPack[];
+}
+
+/**
+ * A catalogue of the given packs, newest by version number rather than by where each
+ * came from, so every instance agrees whatever order it read files and rows in. The
+ * same version twice is one version when the contents agree; when they differ, a
+ * published version was changed, which is refused.
+ */
+export function createPackCatalogue(packs: Iterable<PublishedPack>): PackCatalogue {
+  const byRegion = new Map<Region, PublishedPack[]>();
+  for (const pack of packs) {
+    const versions = byRegion.get(pack.region) ?? [];
+    const same = versions.find((p) => p.version === pack.version);
+    if (same && same.hash !== pack.hash) {
+      throw new Error(`policy pack ${pack.region} ${pack.version} exists twice with different contents (${same.hash.slice(0, 12)}…, ${pack.hash.slice(0, 12)}…); a published version never changes`);
+    }
+    if (!same) byRegion.set(pack.region, [...versions, pack]);
+  }
+  for (const [region, versions] of byRegion) {
+    versions.sort((a, b) => compareVersions(a.version, b.version));
+    versions.forEach((p, i) => {
+      if (i > 0 && compareVersions(versions[i - 1].version, p.version) === 0) {
+        throw new Error(`policy pack ${region} has versions ${versions[i - 1].version} and ${p.version}, which do not say which is newer`);
+      }
+    });
+  }
+  const versions = (region: Region): readonly PublishedPack[] => byRegion.get(region) ?? [];
   return {
-    versions,
+    regions: () => [...byRegion.keys()].sort(),
     current(region) {
       const all = versions(region);
       if (all.length === 0) throw new RangeError(`no policy pack for region '${region}'`);
       return all[all.length - 1];
     },
     find: (region, version) => versions(region).find((p) => p.version === version),
-    publish(pack) {
-      const problems = packProblems(pack);
-      if (problems.length > 0) throw new Error(`pack ${pack.region} ${pack.version} is not sound: ${problems.join('; ')}`);
-      if (versions(pack.region).some((p) => p.version === pack.version)) throw new Error(`pack ${pack.region} ${pack.version} is already published; publish a new version`);
-      published.set(pack.region, [...versions(pack.region), deepFreeze(structuredClone(pack))]);
-    },
+    versions,
   };
 }

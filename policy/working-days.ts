@@ -16,9 +16,11 @@ export class CalendarNotCoveredError extends Error {
   }
 }
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000; // China has kept UTC+8 without DST since 1991
+// China has kept UTC+8 without daylight saving since 1991, so a fixed offset gives the
+// Asia/Shanghai calendar date without depending on the runtime's time-zone data.
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
-/** Calendar date in Asia/Shanghai of an instant. */
+/** Calendar date (YYYY-MM-DD) in Asia/Shanghai of an instant; the one such helper, for eligibility and deadlines alike. */
 export function shanghaiDate(instant: Date): string {
   return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
