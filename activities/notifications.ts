@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { ACTIVITY_FAILURES } from '../runtime/failures';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { notifications } from '../db/schema';
@@ -9,7 +10,29 @@ import { postJson } from './http';
 // SMS through the gateway (短信网关; the simulator stands in for it). The stored copy
 // is what GET /api/notifications shows; it never holds a phone or ID number.
 
-export const NOTIFICATION_TEMPLATES = ['item_started', 'item_approved', 'item_rejected', 'supplement_needed', 'sla_escalated', 'calendar_missing'] as const;
+/**
+ * What the gateway's templates say (the gateway holds the wording; we send codes).
+ * Applicants: an item reached its department (`item_started`), was approved
+ * (`item_approved`, with the licence number), rejected by a case worker (`item_rejected`),
+ * refused outright by the department's system (`item_refused`), cancelled because an item
+ * it needs ended without a licence (`item_cancelled`, with the reason), found ineligible
+ * by the workflow's own verification (`item_ineligible`, with the reason codes), needs
+ * a supplement (`supplement_needed`, with the reason code when the workflow asks), and
+ * how the case ended (`case_closed`, with its status). Supervisors: `sla_escalated`,
+ * `calendar_missing`.
+ */
+export const NOTIFICATION_TEMPLATES = [
+  'item_started',
+  'item_approved',
+  'item_rejected',
+  'item_refused',
+  'item_cancelled',
+  'item_ineligible',
+  'supplement_needed',
+  'case_closed',
+  'sla_escalated',
+  'calendar_missing',
+] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 
 export interface NotificationInput {
@@ -40,7 +63,7 @@ export function createSmsGateway(options: { baseUrl: string; requestTimeoutMs?: 
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   return {
     send(message: { to: string; template: string; params: Record<string, unknown> }, key: string, signal?: AbortSignal): Promise<{ messageId: string; sentAt: string }> {
-      return postJson(options.baseUrl, '/sms/messages', message, { peer: 'gateway', timeoutMs, idempotencyKey: key, signal, refusalType: 'SmsRefused' });
+      return postJson(options.baseUrl, '/sms/messages', message, { peer: 'gateway', timeoutMs, idempotencyKey: key, signal, refusalType: ACTIVITY_FAILURES.smsRefused });
     },
   };
 }

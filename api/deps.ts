@@ -1,9 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
-import type { PackRegistry } from '../policy/packs';
-import type { Config } from '../worker/config';
+import type { PackRegistry } from '../db/packs';
+import type { Config } from '../runtime/config';
 
 export interface ApiDeps {
   client: Client;
@@ -13,8 +12,11 @@ export interface ApiDeps {
   /** Readiness probes of the systems the API depends on. */
   checks: { temporal(): Promise<void>; database(): Promise<void> };
   now?: () => Date;
-  /** Published policy packs; defaults to the ones shipped in policy/packs.ts. */
-  packs?: PackRegistry;
-  /** The workflow bundle audit replays run against (the worker's own); bundled on first use when absent. */
-  workflowBundle?: Promise<WorkflowBundleWithSourceMap>;
+  /** Policy packs: the shipped files and the versions published to the database. */
+  packs: PackRegistry;
+  /** The Temporal SDK's Prometheus exporter when a worker runs in this process: `/metrics` appends it. */
+  sdkMetricsUrl?: string;
 }
+
+/** What `createApp` takes: without `packs`, the shipped pack files plus the versions published to `db`. */
+export type ApiOptions = Omit<ApiDeps, 'packs'> & { packs?: PackRegistry };

@@ -1,12 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from 'pino';
-import { formatZodIssues } from '../policy/application';
+import { formatZodIssues, type FieldIssue } from '../policy/application';
 
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
+export type { FieldIssue };
+
+/** Every error answer: `{ error, message, details? }`, plus what a route documents for its own errors. */
+export const errorSchema = z
+  .object({
+    error: z.string().meta({ description: 'a stable code, e.g. invalid_request, not_found, case_closed' }),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional().meta({ description: 'every failing field (400 invalid_request)' }),
+  })
+  .meta({ id: 'Error' });
 
 export class HttpError extends Error {
   constructor(
@@ -55,7 +61,8 @@ export function errorHandler(logger: Logger) {
       return;
     }
     // Logged by path only: bodies can hold personal data.
-    logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, method: req.method, path: req.path }, 'unhandled error');
+    // The error's name and code, never its message: a database driver's message carries its query parameters.
+    logger.error({ err: { name: (err as Error)?.name, code: (err as { code?: unknown })?.code }, reqId: req.id, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error');
     res.status(500).json({ error: 'internal', message: 'something went wrong; the case is safe, try again' });
   };
 }

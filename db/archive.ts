@@ -16,6 +16,12 @@ const ARCHIVE_LOCK = 0x6e62_6131; // "nba1"
 export interface ArchiveEntry {
   caseId: string;
   runId: string;
+  /**
+   * How the case ended, as the case says it (`completed`, `withdrawn`, `ineligible`, ...);
+   * the engine's status when the workflow did not close itself (`terminated`, `failed`).
+   * Entries archived before this was so hold the engine's status (a withdrawn case:
+   * `completed`); the digest covers them as they are.
+   */
   status: string;
   closedAt: Date;
   archivedAt: Date;

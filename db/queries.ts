@@ -1,17 +1,30 @@
-import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, isNull, like, ne, sql, type SQL } from 'drizzle-orm';
 import type { CaseView, ItemView } from '../workflows/messages';
-import type { CaseStatus, Department, ItemCode, ItemStatus } from '../policy/types';
-import type { Db } from './client';
+import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Department } from '../policy/types';
+import { retryRead, type Db } from './client';
 import { caseItems, cases, licences } from './schema';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
+/** Reads a text column as one of the vocabulary's values; a value the code does not know is a bug to hear of, not to pass on. */
+function vocabulary<T extends string>(values: readonly T[], value: string, what: string): T {
+  if ((values as readonly string[]).includes(value)) return value as T;
+  throw new Error(`the read model holds an unknown ${what} "${value}"`);
+}
+
 export interface StoredCase {
   view: CaseView;
   applicantHash: string;
+  /** Each item's 6-digit division, where known (supervisors scoped to a division). */
+  divisions: Partial<Record<string, string>>;
 }
 
-export async function findCase(db: Db, caseId: string): Promise<StoredCase | undefined> {
+/** Reads retry on a dropped connection (db/client.ts retryRead): a cut connection is no reason for a 500. */
+export function findCase(db: Db, caseId: string): Promise<StoredCase | undefined> {
+  return retryRead(() => readCase(db, caseId));
+}
+
+async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined> {
   const [row] = await db.select().from(cases).where(eq(cases.caseId, caseId));
   if (!row) return undefined;
   const items = await db.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.position));
@@ -23,28 +36,61 @@ export async function findCase(db: Db, caseId: string): Promise<StoredCase | und
     caseId: row.caseId,
     region: row.region,
     policyVersion: row.policyVersion,
-    status: row.status as CaseStatus,
+    status: vocabulary(CASE_STATUSES, row.status, 'case status'),
     submittedAt: row.submittedAt.toISOString(),
     ...(row.closedAt && { closedAt: row.closedAt.toISOString() }),
     ...(row.reasons && { reasons: row.reasons }),
     items: items.map((it): ItemView => {
-      const item: ItemView = { item: it.item as ItemCode, department: it.department as Department, status: it.status as ItemStatus, escalationLevel: it.escalationLevel };
+      const item: ItemView = {
+        item: vocabulary(ITEM_CODES, it.item, 'item'),
+        department: vocabulary(DEPARTMENTS, it.department, 'department'),
+        status: vocabulary(ITEM_STATUSES, it.status, 'item status'),
+        escalationLevel: it.escalationLevel,
+      };
+      if (it.institution) item.institution = it.institution;
+      if (it.assignee) item.assignee = it.assignee;
       if (it.startedAt) item.startedAt = iso(it.startedAt);
       if (it.deadline) item.deadline = iso(it.deadline);
       if (it.licenceNumber) item.licence = { number: inForce.get(it.item) ?? it.licenceNumber, type: it.licenceType ?? '' };
       if (it.decidedBy) item.decidedBy = it.decidedBy;
       if (it.decidedAt) item.decidedAt = iso(it.decidedAt);
       if (it.reason) item.reason = it.reason;
+      if (it.reasons) item.reasons = it.reasons;
       return item;
     }),
   };
-  return { view, applicantHash: row.applicantHash };
+  return { view, applicantHash: row.applicantHash, divisions: Object.fromEntries(items.flatMap((it) => (it.division ? [[it.item, it.division]] : []))) };
 }
 
-export async function listCases(db: Db, filter: { status?: string; region?: string; page: number; pageSize: number }) {
+/** What narrows a supervisor's view: a department, and a division-code prefix (province, city, county). */
+export interface Scope {
+  department?: string;
+  division?: string;
+}
+
+/** `like` pattern of a division prefix; the prefix is digits only (checked at the token), so nothing to escape. */
+const under = (division: string) => `${division}%`;
+
+/** Items of the scope: of its department, in its division. */
+function itemInScope(scope: Scope): SQL | undefined {
+  // Only items the case asked for: a case with no part for the department is none of its business.
+  const conditions: SQL[] = [ne(caseItems.status, 'not_applied')];
+  if (scope.department) conditions.push(eq(caseItems.department, scope.department));
+  if (scope.division) conditions.push(like(caseItems.division, under(scope.division)));
+  return conditions.length > 1 ? and(...conditions) : undefined;
+}
+
+/** Cases with at least one item in the scope, when the caller has one. */
+export function listCases(db: Db, filter: { status?: string; region?: string; page: number; pageSize: number; scope?: Scope }) {
+  return retryRead(() => readCases(db, filter));
+}
+
+async function readCases(db: Db, filter: { status?: string; region?: string; page: number; pageSize: number; scope?: Scope }) {
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(cases.status, filter.status));
   if (filter.region) conditions.push(eq(cases.region, filter.region));
+  const scoped = filter.scope && itemInScope(filter.scope);
+  if (scoped) conditions.push(exists(db.select({ one: sql`1` }).from(caseItems).where(and(eq(caseItems.caseId, cases.caseId), scoped))));
   const where = conditions.length ? and(...conditions) : undefined;
   const [{ total }] = await db.select({ total: count() }).from(cases).where(where);
   const rows = await db
@@ -60,12 +106,42 @@ export async function listCases(db: Db, filter: { status?: string; region?: stri
   };
 }
 
-/** A department's inbox: its items waiting for a decision, most urgent first. */
-export async function listTasks(db: Db, department: Department) {
+export interface TaskFilter {
+  department: Department;
+  institution: string;
+  /** `me`: held by this `sub`; `unassigned`: held by nobody; absent: all. */
+  assignee?: { me: string } | 'unassigned';
+}
+
+/** An institution's inbox: its items waiting for a decision, most urgent first. */
+export function listTasks(db: Db, filter: TaskFilter) {
+  return retryRead(() => readTasks(db, filter));
+}
+
+async function readTasks(db: Db, filter: TaskFilter) {
+  const conditions: SQL[] = [eq(caseItems.institution, filter.institution), eq(caseItems.department, filter.department), eq(caseItems.status, 'in_review')];
+  if (filter.assignee === 'unassigned') conditions.push(isNull(caseItems.assignee));
+  else if (filter.assignee) conditions.push(eq(caseItems.assignee, filter.assignee.me));
   const rows = await db
-    .select({ caseId: caseItems.caseId, item: caseItems.item, department: caseItems.department, status: caseItems.status, deadline: caseItems.deadline, escalationLevel: caseItems.escalationLevel })
+    .select({
+      caseId: caseItems.caseId,
+      item: caseItems.item,
+      department: caseItems.department,
+      institution: caseItems.institution,
+      status: caseItems.status,
+      assignee: caseItems.assignee,
+      deadline: caseItems.deadline,
+      escalationLevel: caseItems.escalationLevel,
+    })
     .from(caseItems)
-    .where(and(eq(caseItems.department, department), eq(caseItems.status, 'in_review')))
-    .orderBy(asc(caseItems.deadline), asc(caseItems.caseId));
-  return rows.map((r) => ({ ...r, deadline: iso(r.deadline) ?? null }));
+    .where(and(...conditions))
+    .orderBy(sql`${caseItems.deadline} asc nulls last`, asc(caseItems.caseId), asc(caseItems.position));
+  return rows.map(({ assignee, ...r }) => ({
+    // One key per item while a delivery has one child; twins' keys come with the items per child.
+    key: r.item,
+    ...r,
+    institution: r.institution ?? filter.institution,
+    ...(assignee && { assignee }),
+    deadline: iso(r.deadline) ?? null,
+  }));
 }

@@ -1,11 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { BREACH_CAUSES, CASE_STATUSES, DEPARTMENTS, ITEM_STATUSES } from '../policy/types';
 
 // The read model: written only by the workflow's projection activities (and the
 // licence store by its own activities), read by the API. The workflow history stays
 // the source of truth; every row here can be rebuilt from it.
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A CHECK that a text column holds one of the vocabulary's values: the read model never holds a status the code cannot read. */
+const oneOf = (name: string, column: AnyPgColumn, values: readonly string[]) => check(name, sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`);
 
 export const cases = pgTable(
   'cases',
@@ -24,7 +28,7 @@ export const cases = pgTable(
     revision: integer('revision').notNull().default(0),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('cases_status_idx').on(t.status, t.region), index('cases_applicant_idx').on(t.applicantHash)],
+  (t) => [index('cases_status_idx').on(t.status, t.region), index('cases_applicant_idx').on(t.applicantHash), oneOf('cases_status_check', t.status, CASE_STATUSES)],
 );
 
 export const caseItems = pgTable(
@@ -36,7 +40,13 @@ export const caseItems = pgTable(
     item: text('item').notNull(),
     position: integer('position').notNull(),
     department: text('department').notNull(),
+    /** The office the item is routed to (policy/routing.ts); null in rows projected before routing. */
+    institution: text('institution'),
+    /** The 6-digit division of that office, for supervisors scoped by province, city or county. */
+    division: text('division'),
     status: text('status').notNull(),
+    /** The case worker holding the item (a token's `sub`). */
+    assignee: text('assignee'),
     startedAt: ts('started_at'),
     deadline: ts('deadline'),
     escalationLevel: integer('escalation_level').notNull().default(0),
@@ -45,8 +55,17 @@ export const caseItems = pgTable(
     decidedBy: text('decided_by'),
     decidedAt: ts('decided_at'),
     reason: text('reason'),
+    /** Why the item is `ineligible`: every unmet condition, as the one-time notice words it. */
+    reasons: jsonb('reasons').$type<{ code: string; message: string }[]>(),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.item] }), index('case_items_inbox_idx').on(t.department, t.status)],
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.item] }),
+    index('case_items_inbox_idx').on(t.department, t.status),
+    // An institution's inbox: its items in review, most urgent first.
+    index('case_items_institution_inbox_idx').on(t.institution, t.status, t.deadline),
+    oneOf('case_items_status_check', t.status, ITEM_STATUSES),
+    oneOf('case_items_department_check', t.department, DEPARTMENTS),
+  ],
 );
 
 export const caseEvents = pgTable(
@@ -80,8 +99,19 @@ export const slaBreaches = pgTable(
     breachedAt: ts('breached_at').notNull(),
     escalationLevel: integer('escalation_level').notNull(),
     resolvedAt: ts('resolved_at'),
+    /**
+     * Who held the item at the deadline: the department's `system` (it had not yet
+     * acknowledged the hand-off) or its `review`. Null for breaches of cases started
+     * before the clock ran from the hand-off.
+     */
+    cause: text('cause'),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.item, t.seq] }), index('sla_breaches_department_idx').on(t.department, t.breachedAt)],
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.item, t.seq] }),
+    index('sla_breaches_department_idx').on(t.department, t.breachedAt),
+    oneOf('sla_breaches_department_check', t.department, DEPARTMENTS),
+    oneOf('sla_breaches_cause_check', t.cause, BREACH_CAUSES),
+  ],
 );
 
 /** The licence store (电子证照库): at most one valid licence per subject and type. */
@@ -94,18 +124,56 @@ export const licences = pgTable(
     subjectKey: text('subject_key').notNull(),
     subjectName: text('subject_name').notNull(),
     issuer: text('issuer').notNull(),
+    /** The office that issued it, the only one that may reissue it; null for licences issued before routing. */
+    issuerInstitution: text('issuer_institution'),
     caseId: text('case_id'),
     item: text('item'),
     status: text('status').notNull().default('valid'),
     issuedAt: ts('issued_at').notNull().defaultNow(),
     voidedAt: ts('voided_at'),
     replacedBy: text('replaced_by'),
+    /** On a licence issued by 换发/补发: the one it replaces, which kind, who did it and why. */
+    replaces: text('replaces'),
+    reissueKind: text('reissue_kind'),
+    reissuedBy: text('reissued_by'),
+    reissueComment: text('reissue_comment'),
     /** Derived from the workflow and activity IDs: a retried issuance returns the first licence. */
     idempotencyKey: text('idempotency_key').notNull(),
   },
   (t) => [
     uniqueIndex('licences_idempotency_key_idx').on(t.idempotencyKey),
     uniqueIndex('licences_one_valid_per_subject_idx').on(t.subjectKey, t.type).where(sql`status = 'valid'`),
+    oneOf('licences_status_check', t.status, ['valid', 'void']),
+    check('licences_reissue_kind_check', sql`${t.reissueKind} is null or ${t.reissueKind} in ('replacement', 'reissue')`),
+    index('licences_case_idx').on(t.caseId),
+  ],
+);
+
+/**
+ * Every read of a family's personal data (an item view, a raw history, a codec
+ * decode): who, in which role and office, of which case and item, and which sections
+ * of the application. Append-only; listed to auditors by GET /api/audit/access.
+ */
+export const dataAccesses = pgTable(
+  'data_accesses',
+  {
+    id: serial('id').primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    role: text('role').notNull(),
+    institution: text('institution'),
+    /** Null for a codec decode whose payloads name no case. */
+    caseId: text('case_id'),
+    itemKey: text('item_key'),
+    /** item_view, raw_history or codec_decode. */
+    kind: text('kind').notNull(),
+    sections: jsonb('sections').$type<string[]>().notNull(),
+  },
+  (t) => [
+    index('data_accesses_case_idx').on(t.caseId, t.at),
+    index('data_accesses_actor_idx').on(t.actor, t.at),
+    index('data_accesses_at_idx').on(t.at),
+    oneOf('data_accesses_kind_check', t.kind, ['item_view', 'raw_history', 'codec_decode']),
   ],
 );
 
@@ -174,4 +242,65 @@ export const notifications = pgTable(
     messageId: text('message_id'),
   },
   (t) => [uniqueIndex('notifications_idempotency_key_idx').on(t.idempotencyKey), index('notifications_recipient_idx').on(t.audience, t.recipientKey, t.createdAt)],
+);
+
+/**
+ * Policy-pack versions published at run time (db/packs.ts), next to the ones shipped as
+ * files in policy/packs/: every API instance reads them, and a restart keeps them.
+ * A version is never updated: a change of policy is a new row.
+ */
+export const policyPacks = pgTable(
+  'policy_packs',
+  {
+    region: text('region').notNull(),
+    version: text('version').notNull(),
+    /** sha256 of the canonical serialisation of `body` (policy/pack-schema.ts), checked when read back. */
+    hash: text('hash').notNull(),
+    /** The pack document, as a pack file would hold it. */
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+    publishedAt: ts('published_at').notNull().defaultNow(),
+    publishedBy: text('published_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.version] }), check('policy_packs_hash_check', sql`${t.hash} ~ '^[0-9a-f]{64}$'`)],
+);
+
+/**
+ * Who loaded or withdrew which calendar year, when, with what digest. Rows are only
+ * ever added: the trail of who changed every deadline's basis.
+ */
+export const calendarChanges = pgTable(
+  'calendar_changes',
+  {
+    id: serial('id').primaryKey(),
+    year: integer('year').notNull(),
+    /** `load` or `withdraw`. */
+    action: text('action').notNull(),
+    /** Digest of the lists loaded, or of those withdrawn. */
+    digest: text('digest').notNull(),
+    actor: text('actor').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('calendar_changes_year_idx').on(t.year, t.at)],
+);
+
+/** Tokens an administrator revoked before they expire, by their `jti`. */
+export const tokenRevocations = pgTable('token_revocations', {
+  jti: text('jti').primaryKey(),
+  reason: text('reason'),
+  revokedBy: text('revoked_by').notNull(),
+  revokedAt: ts('revoked_at').notNull().defaultNow(),
+});
+
+/**
+ * Fixed-window request counters shared by every API instance: one row per key
+ * (a route's bucket and an HMAC of the caller or address) and window.
+ */
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    key: text('key').notNull(),
+    windowStart: ts('window_start').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] }), index('rate_limit_counters_window_idx').on(t.windowStart)],
 );

@@ -1,13 +1,26 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gte, inArray, isNotNull, isNull, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
+import { BREACH_CAUSES, type BreachCause } from '../policy/types';
 import { caseEvents, caseItems, cases, slaBreaches } from './schema';
 
 // The supervisor's view of the SLAs, read from the projected read model.
 
+/** Breaches of items in the division (a supervisor's scope): the item's row says where it is worked on. */
+const breachInDivision = (db: Db, division: string) =>
+  exists(
+    db
+      .select({ one: sql`1` })
+      .from(caseItems)
+      .where(and(eq(caseItems.caseId, slaBreaches.caseId), eq(caseItems.item, slaBreaches.item), like(caseItems.division, `${division}%`))),
+  );
+
 export interface BreachFilter {
   department?: string;
+  /** A division-code prefix: breaches of items worked on there. */
+  division?: string;
   region?: string;
   open?: boolean;
+  cause?: BreachCause;
   from?: Date;
   to?: Date;
 }
@@ -15,9 +28,11 @@ export interface BreachFilter {
 export async function listBreaches(db: Db, filter: BreachFilter, limit = 1000) {
   const conditions: SQL[] = [];
   if (filter.department) conditions.push(eq(slaBreaches.department, filter.department));
+  if (filter.division) conditions.push(breachInDivision(db, filter.division));
   if (filter.region) conditions.push(eq(slaBreaches.region, filter.region));
   if (filter.open === true) conditions.push(isNull(slaBreaches.resolvedAt));
   if (filter.open === false) conditions.push(isNotNull(slaBreaches.resolvedAt));
+  if (filter.cause) conditions.push(eq(slaBreaches.cause, filter.cause));
   if (filter.from) conditions.push(gte(slaBreaches.breachedAt, filter.from));
   if (filter.to) conditions.push(lt(slaBreaches.breachedAt, filter.to));
   const rows = await db
@@ -35,11 +50,19 @@ export async function listBreaches(db: Db, filter: BreachFilter, limit = 1000) {
     breachedAt: b.breachedAt.toISOString(),
     escalationLevel: b.escalationLevel,
     resolvedAt: b.resolvedAt ? b.resolvedAt.toISOString() : null,
+    // Null for breaches of cases started before the clock ran from the hand-off.
+    cause: b.cause === null ? null : vocabularyCause(b.cause),
   }));
+}
+
+function vocabularyCause(value: string): BreachCause {
+  if ((BREACH_CAUSES as readonly string[]).includes(value)) return value as BreachCause;
+  throw new Error(`the read model holds an unknown breach cause "${value}"`);
 }
 
 export interface SummaryFilter {
   departments: readonly string[];
+  division?: string;
   region?: string;
   from?: Date;
   to?: Date;
@@ -89,6 +112,7 @@ export async function slaSummary(db: Db, filter: SummaryFilter, workingMs: (from
   if (filter.from) decidedConditions.push(gte(caseItems.decidedAt, filter.from));
   if (filter.to) decidedConditions.push(lt(caseItems.decidedAt, filter.to));
   if (filter.region) decidedConditions.push(eq(cases.region, filter.region));
+  if (filter.division) decidedConditions.push(like(caseItems.division, `${filter.division}%`));
   const decided = await db
     .select({
       caseId: caseItems.caseId,
@@ -117,6 +141,7 @@ export async function slaSummary(db: Db, filter: SummaryFilter, workingMs: (from
   if (filter.from) breachConditions.push(gte(slaBreaches.breachedAt, filter.from));
   if (filter.to) breachConditions.push(lt(slaBreaches.breachedAt, filter.to));
   if (filter.region) breachConditions.push(eq(slaBreaches.region, filter.region));
+  if (filter.division) breachConditions.push(breachInDivision(db, filter.division));
   const breachCounts = await db
     .select({ department: slaBreaches.department, breached: sql<number>`count(*)::int` })
     .from(slaBreaches)

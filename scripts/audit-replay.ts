@@ -1,14 +1,18 @@
-import { parseArgs } from 'node:util';
-import { openDatabase, prepareDatabase } from '../db/client';
-import { loadConfig } from '../worker/config';
+import { databaseExists, openDatabase } from '../db/client';
+import { loadConfig } from '../runtime/config';
 import { replayCases } from '../worker/replay';
-import { installRuntime } from '../worker/service';
-import { createClient } from '../worker/temporal';
-import { bundleWorkflows } from '../worker/worker';
+import { createClient } from '../runtime/temporal';
+import { bundleWorkflows, installRuntime } from '../worker/worker';
+import { parseCli, run } from './cli';
 
-// npm run audit:replay [-- --case case-… --case case-…]
-// Replays every archived case (or the ones named) against today's workflow code.
-// Exit status 1 when any case no longer replays.
+const USAGE = `
+npm run audit:replay [-- --case case-… --case case-…]
+
+Replays every archived case (or the ones named) against today's workflow code, in
+this process, with up to REPLAY_PARALLELISM replayers side by side (default: the
+cores), and prints one line per case that no longer replays. Exit status 1 when any
+case fails. Reads DATABASE_URL and the Temporal settings like the service.
+`;
 
 function progress(done: number, total: number, started: number): void {
   if (!process.stderr.isTTY) return;
@@ -18,11 +22,12 @@ function progress(done: number, total: number, started: number): void {
   process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} cases, ${rate.toFixed(1)}/s `);
 }
 
-async function main() {
-  const { values } = parseArgs({ options: { case: { type: 'string', multiple: true } } });
+run(async () => {
+  const values = parseCli(USAGE, { case: { type: 'string', multiple: true } });
   const config = loadConfig();
   installRuntime();
-  await prepareDatabase(config.databaseUrl);
+  // Only the service creates the database: a typo in DATABASE_URL must not make an empty one.
+  if (!(await databaseExists(config.databaseUrl))) throw new Error(`no database at ${new URL(config.databaseUrl).pathname.slice(1)}; check DATABASE_URL (npm start creates it)`);
   const database = openDatabase(config.databaseUrl, { max: 2 });
   const client = createClient(config);
   try {
@@ -34,15 +39,10 @@ async function main() {
     if (process.stderr.isTTY) process.stderr.write('\n');
     for (const f of report.failures) console.log(`FAILED ${f.caseId}: ${f.error}`);
     const seconds = (Date.now() - started) / 1000;
-    console.log(`replayed ${report.replayed} case${report.replayed === 1 ? '' : 's'} in ${seconds.toFixed(1)} s: ${report.replayed - report.failures.filter((f) => !f.error.startsWith('no such case')).length} ok, ${report.failures.length} failed`);
+    console.log(`replayed ${report.replayed} case${report.replayed === 1 ? '' : 's'} in ${seconds.toFixed(1)} s (${(report.replayed / Math.max(seconds, 0.001)).toFixed(1)}/s, up to ${config.replayParallelism} replayers): ${report.replayed - report.failures.filter((f) => !f.error.startsWith('no such case')).length} ok, ${report.failures.length} failed`);
     process.exitCode = report.failures.length > 0 ? 1 : 0;
   } finally {
     await client.connection.close();
     await database.close();
   }
-}
-
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
 });

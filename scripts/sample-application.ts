@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { makeIdNumber } from '../policy/id-number';
 import type { Application, Region } from '../policy/types';
+import { fail, parseCli } from './cli';
 
 const LOCAL: Record<Region, string> = { national: '110105', lanzhou: '620102', shanghai: '310104' };
 
@@ -8,11 +8,11 @@ const LOCAL: Record<Region, string> = { national: '110105', lanzhou: '620102', s
  * A valid application of a married local couple, for the README walk-through, demos
  * and tests. `seq` makes the mother (and so the case) different on every call.
  */
-export function sampleApplication(options: { region?: Region; seq?: number; bornAt?: Date } = {}): Application {
+export function sampleApplication(options: { region?: Region; seq?: number; bornAt?: Date; motherBirthDate?: string } = {}): Application {
   const region = options.region ?? 'national';
   const local = LOCAL[region];
   const seq = options.seq ?? Math.floor(Math.random() * 1000);
-  const mother = makeIdNumber(local, '19950314', String(seq % 1000).padStart(3, '0'));
+  const mother = makeIdNumber(local, options.motherBirthDate ?? '19950314', String(seq % 1000).padStart(3, '0'));
   const father = makeIdNumber(local, '19930707', String((seq + 500) % 1000).padStart(3, '0'));
   const bornAt = options.bornAt ?? new Date(Date.now() - 2 * 86_400_000);
   return {
@@ -27,8 +27,18 @@ export function sampleApplication(options: { region?: Region; seq?: number; born
   };
 }
 
+const USAGE = `
+npm run -s sample -- [--region national|lanzhou|shanghai] [--seq N]
+
+Prints a valid application of a married local couple (JSON), for the walk-through.
+  --region  the policy pack (default national)
+  --seq     a number that makes the parents' ID numbers (default random)
+`;
+
 if (require.main === module) {
-  const { values } = parseArgs({ options: { region: { type: 'string', default: 'national' }, seq: { type: 'string' } } });
+  const values = parseCli(USAGE, { region: { type: 'string', default: 'national' }, seq: { type: 'string' } });
+  if (!(values.region! in LOCAL)) fail(USAGE, `--region must be one of ${Object.keys(LOCAL).join(', ')}`);
+  if (values.seq !== undefined && !/^\d{1,6}$/.test(values.seq)) fail(USAGE, '--seq must be a whole number');
   const app = sampleApplication({ region: values.region as Region, seq: values.seq ? Number(values.seq) : undefined });
   process.stdout.write(`${JSON.stringify(app, null, 2)}\n`);
 }

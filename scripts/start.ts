@@ -1,16 +1,18 @@
-import { loadConfig } from '../worker/config';
-import { createLogger } from '../worker/logger';
-import { installRuntime, startService } from '../worker/service';
+import { loadConfig, warnDevDefaults } from '../runtime/config';
+import { createLogger } from '../runtime/logger';
+import { installRuntime } from '../worker/worker';
+import { startService } from './service';
 // @ts-expect-error plain JavaScript module shared with the set-up step
 import { temporalCliPath } from './setup.mjs';
 
 async function main() {
   const t0 = Date.now();
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'newborn');
-  for (const name of config.devDefaults) logger.warn(`${name} is not set: using a development default (refused when NODE_ENV=production)`);
-  installRuntime();
-  const service = await startService(config, logger, { temporalCli: temporalCliPath() });
+  const logger = createLogger(config, 'newborn');
+  warnDevDefaults(config, (m) => logger.warn(m));
+  // The SDK's metrics go out through the API's /metrics (same process).
+  const { sdkMetricsUrl } = installRuntime({ metrics: { host: config.host, port: config.sdkMetricsPort } });
+  const service = await startService(config, logger, { temporalCli: temporalCliPath(), sdkMetricsUrl });
   logger.info(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s — Ctrl-C stops everything`);
 
   let stopping = false;

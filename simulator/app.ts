@@ -17,22 +17,43 @@ export interface Faults {
   hangMs: number;
 }
 
+/** What a department received for one item, once per idempotency key (a retried call is answered from the first). */
 interface Application {
   receiptId: string;
+  idempotencyKey: string;
   department: Department;
   caseRef: string;
   item: string;
   region?: string;
+  /** The office the item was routed to. */
+  institution?: string;
   proofs: unknown[];
+  /** The application sections the pack grants this item, and their content. */
+  sections: string[];
+  data: Record<string, unknown>;
+  documents: unknown[];
   supplements: unknown[];
   receivedAt: string;
 }
 
-export function createSimulator(initial: Partial<Faults> = {}) {
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export interface SimulatorOptions {
+  /**
+   * Demos only: the hospital's system knows every birth it is asked about, as the
+   * application states it, unless records of that mother were seeded. Tests leave it off
+   * and seed what the delivery room wrote (`PUT /admin/deliveries`).
+   */
+  recordEveryBirth?: boolean;
+}
+
+export function createSimulator(initial: Partial<Faults> = {}, options: SimulatorOptions = {}) {
   const faults: Faults = { latencyMs: 0, failureRate: 0, timeoutRate: 0, hangMs: 15_000, ...initial };
   const applications = new Map<string, Application>();
   const answered = new Map<string, Promise<{ status: number; body: unknown }>>();
   const stats = { requests: 0, effects: 0, replays: 0, injectedFailures: 0, injectedTimeouts: 0 };
+  /** Departments whose system is down (every call to it answers 503) until the outage is lifted. */
+  const outages = new Set<Department>();
   const random = Math.random;
 
   const app = express();
@@ -53,6 +74,20 @@ export function createSimulator(initial: Partial<Faults> = {}) {
   });
   app.get('/admin/stats', (_req, res) => {
     res.json({ ...stats, applications: applications.size });
+  });
+  // A whole department system down, for as long as a test or demo says: `{ departments: ['police'] }`, `[]` lifts it.
+  app.put('/admin/outages', (req, res) => {
+    outages.clear();
+    for (const d of Array.isArray(req.body?.departments) ? req.body.departments : []) {
+      if (DEPARTMENTS.includes(d)) outages.add(d as Department);
+    }
+    res.json({ departments: [...outages] });
+  });
+  // The gateway is down; what it received can still be inspected (GET, for tests and demos).
+  app.use('/departments/:department', (req, res, next) => {
+    if (req.method === 'GET' || !outages.has(req.params.department as Department)) return next();
+    stats.injectedFailures++;
+    res.status(503).json({ error: 'unavailable', message: `the ${req.params.department} system is down` });
   });
 
   /** Answers with a failure or hangs, at the configured rates; true when it did. */
@@ -111,7 +146,7 @@ export function createSimulator(initial: Partial<Faults> = {}) {
   app.post(
     '/departments/:department/applications',
     idempotent((req) => {
-      const { caseRef, item, region, proofs } = req.body ?? {};
+      const { caseRef, item, region, institution, proofs, sections, data, documents } = req.body ?? {};
       if (typeof caseRef !== 'string' || typeof item !== 'string') {
         return { status: 400, body: { error: 'invalid', message: 'caseRef and item are required' } };
       }
@@ -119,11 +154,16 @@ export function createSimulator(initial: Partial<Faults> = {}) {
       stats.effects++;
       const application: Application = {
         receiptId: `${String(req.params.department).toUpperCase()}-${randomUUID()}`,
+        idempotencyKey: String(req.header('idempotency-key')),
         department: req.params.department as Department,
         caseRef,
         item,
         region,
+        ...(typeof institution === 'string' && { institution }),
         proofs: Array.isArray(proofs) ? proofs : [],
+        sections: Array.isArray(sections) ? sections.map(String) : [],
+        data: isRecord(data) ? data : {},
+        documents: Array.isArray(documents) ? documents : [],
         supplements: [],
         receivedAt: new Date().toISOString(),
       };
@@ -165,19 +205,36 @@ export function createSimulator(initial: Partial<Faults> = {}) {
   // Registries the workflow verifies claims against: civil affairs (marriage) and
   // police (hukou). Unknown people are answered `found: false`, and the case then
   // relies on the applicant's claim; tests and demos seed records to contradict it.
-  const marriages = new Map<string, string>();
+  // A marriage is registered between two people: the registry answers about a couple,
+  // never about each person alone.
+  const marriages: { partners: [string, string?]; status: string }[] = [];
   const hukou = new Map<string, { divisionCode: string; householdType: string } | null>();
   app.put('/admin/registries', (req, res) => {
-    for (const m of req.body?.marriages ?? []) for (const id of m.idNumbers ?? []) marriages.set(String(id).toUpperCase(), String(m.status));
+    for (const m of req.body?.marriages ?? []) {
+      const ids = (Array.isArray(m.idNumbers) ? m.idNumbers : []).map((id: unknown) => String(id).toUpperCase());
+      // A status the registry should never hold can be seeded too: the service must refuse to read it.
+      if (ids.length > 0) marriages.push({ partners: [ids[0], ids[1]], status: String(m.status) });
+    }
     for (const h of req.body?.hukou ?? []) hukou.set(String(h.idNumber).toUpperCase(), h.hukou ?? null);
-    res.json({ marriages: marriages.size, hukou: hukou.size });
+    res.json({ marriages: marriages.length, hukou: hukou.size });
   });
-  app.post('/registries/marriage/lookup', async (req, res) => {
+  app.post('/registries/marriage/couple', async (req, res) => {
     stats.requests++;
     if (await injectedFault(res)) return;
     const ids: string[] = Array.isArray(req.body?.idNumbers) ? req.body.idNumbers.map((i: unknown) => String(i).toUpperCase()) : [];
-    const statuses = ids.map((id) => marriages.get(id)).filter((s): s is string => s !== undefined);
-    res.json(statuses.length ? { found: true, status: statuses.includes('married') ? 'married' : statuses[0] } : { found: false });
+    if (ids.length !== 2 || ids[0] === ids[1]) {
+      res.status(400).json({ error: 'invalid', message: 'a couple is two different ID numbers' });
+      return;
+    }
+    const involves = (m: (typeof marriages)[number], id: string) => m.partners.includes(id);
+    const known = marriages.filter((m) => ids.some((id) => involves(m, id)));
+    if (known.length === 0) {
+      res.json({ found: false });
+      return;
+    }
+    // The latest registration between these two; people known only with others are not married to each other.
+    const between = known.filter((m) => ids.every((id) => involves(m, id)));
+    res.json({ found: true, status: between.length > 0 ? between[between.length - 1].status : 'unmarried' });
   });
   app.post('/registries/hukou/lookup', async (req, res) => {
     stats.requests++;
@@ -186,12 +243,69 @@ export function createSimulator(initial: Partial<Faults> = {}) {
     res.json(hukou.has(id) ? { found: true, hukou: hukou.get(id) } : { found: false });
   });
 
-  /** What a department received, for tests and demos (no personal data is sent to it). */
-  app.get('/departments/:department/applications', (req, res) => {
-    const caseRef = req.query.caseRef;
+  // The delivering hospitals' delivery records (分娩记录): what a birth certificate is
+  // checked against. Seeded by tests and demos as the delivery room would write them.
+  const deliveries: { institutionCode: string; motherIdNumber: string; bornAt: string }[] = [];
+  app.put('/admin/deliveries', (req, res) => {
+    for (const d of Array.isArray(req.body?.records) ? req.body.records : []) {
+      deliveries.push({ institutionCode: String(d.institutionCode), motherIdNumber: String(d.motherIdNumber).toUpperCase(), bornAt: String(d.bornAt) });
+    }
+    res.json({ records: deliveries.length });
+  });
+  app.post('/departments/hospital/deliveries/lookup', async (req, res) => {
+    stats.requests++;
+    if (await injectedFault(res)) return;
+    const institutionCode = String(req.body?.institutionCode ?? '');
+    const mother = String(req.body?.motherIdNumber ?? '').toUpperCase();
+    const known = deliveries.some((d) => d.institutionCode === institutionCode && d.motherIdNumber === mother);
+    if (!known && options.recordEveryBirth && typeof req.body?.bornAt === 'string') deliveries.push({ institutionCode, motherIdNumber: mother, bornAt: req.body.bornAt });
+    res.json({ records: deliveries.filter((d) => d.institutionCode === institutionCode && d.motherIdNumber === mother).map((d) => ({ bornAt: d.bornAt })) });
+  });
+
+  // What a department's own system records about an item it was handed (the hospital:
+  // the first dose of vaccine, after which it hands over the vaccination certificate on
+  // the spot). Recorded by case and item, so an event may come before the item does.
+  const departmentEvents: { department: string; caseRef: string; item: string; type: string; at: string }[] = [];
+  app.post('/admin/departments/:department/events', (req, res) => {
+    const { caseRef, item, type, at } = req.body ?? {};
+    if (typeof caseRef !== 'string' || typeof item !== 'string' || typeof type !== 'string') {
+      res.status(400).json({ error: 'invalid', message: 'caseRef, item and type are required' });
+      return;
+    }
+    departmentEvents.push({ department: req.params.department, caseRef, item, type, at: typeof at === 'string' ? at : new Date().toISOString() });
+    res.status(201).json({ events: departmentEvents.length });
+  });
+  app.post('/departments/:department/applications/:receiptId/events', async (req, res) => {
+    stats.requests++;
+    if (await injectedFault(res)) return;
+    const application = applications.get(String(req.params.receiptId));
+    if (!application || application.department !== req.params.department) {
+      res.status(404).json({ error: 'not_found', message: 'no such application' });
+      return;
+    }
+    const type = req.body?.type;
     res.json({
-      applications: [...applications.values()].filter((a) => a.department === req.params.department && (!caseRef || a.caseRef === caseRef)),
+      events: departmentEvents
+        .filter((e) => e.department === application.department && e.caseRef === application.caseRef && e.item === application.item && (!type || e.type === type))
+        .map((e) => ({ type: e.type, at: e.at })),
     });
+  });
+
+  // What a department received, for tests and demos: the granted sections of the
+  // application in clear, as a department's own system would hold them.
+  app.get('/departments/:department/applications', (req, res) => {
+    const { caseRef, item } = req.query;
+    res.json({
+      applications: [...applications.values()].filter((a) => a.department === req.params.department && (!caseRef || a.caseRef === caseRef) && (!item || a.item === item)),
+    });
+  });
+  app.get('/departments/:department/applications/:receiptId', (req, res) => {
+    const application = applications.get(req.params.receiptId);
+    if (!application || application.department !== req.params.department) {
+      res.status(404).json({ error: 'not_found', message: 'no such application' });
+      return;
+    }
+    res.json(application);
   });
 
   return { app, faults, stats };

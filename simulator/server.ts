@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSimulator, type Faults } from './app';
+import { z } from 'zod';
+import { createSimulator, type Faults, type SimulatorOptions } from './app';
 
 export interface RunningSimulator {
   url: string;
@@ -8,8 +9,8 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export async function startSimulator(options: { port?: number; faults?: Partial<Faults> } = {}): Promise<RunningSimulator> {
-  const { app, faults } = createSimulator(options.faults);
+export async function startSimulator(options: { port?: number; faults?: Partial<Faults> } & SimulatorOptions = {}): Promise<RunningSimulator> {
+  const { app, faults } = createSimulator(options.faults, { recordEveryBirth: options.recordEveryBirth });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port ?? 0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
@@ -25,19 +26,28 @@ export async function startSimulator(options: { port?: number; faults?: Partial<
   };
 }
 
+// The simulator on its own (node --import tsx simulator/server.ts): a stand-in for the
+// department gateway, with its own settings, checked like the service's.
+const standaloneEnv = z.object({
+  SIMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(4000),
+  SIM_LATENCY_MS: z.coerce.number().min(0).default(0),
+  SIM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  SIM_TIMEOUT_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** 0: the hospital's system knows only the births seeded with PUT /admin/deliveries. */
+  SIM_RECORD_EVERY_BIRTH: z.enum(['0', '1']).default('1'),
+});
+
 if (require.main === module) {
-  const port = Number(process.env.SIMULATOR_PORT ?? 4000);
-  startSimulator({
-    port,
-    faults: {
-      latencyMs: Number(process.env.SIM_LATENCY_MS ?? 0),
-      failureRate: Number(process.env.SIM_FAILURE_RATE ?? 0),
-      timeoutRate: Number(process.env.SIM_TIMEOUT_RATE ?? 0),
-    },
-  })
+  const parsed = standaloneEnv.safeParse(process.env);
+  if (!parsed.success) {
+    console.error(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    process.exit(1);
+  }
+  const env = parsed.data;
+  startSimulator({ port: env.SIMULATOR_PORT, faults: { latencyMs: env.SIM_LATENCY_MS, failureRate: env.SIM_FAILURE_RATE, timeoutRate: env.SIM_TIMEOUT_RATE }, recordEveryBirth: env.SIM_RECORD_EVERY_BIRTH === '1' })
     .then((sim) => console.log(`department simulator listening on ${sim.url}`))
     .catch((err) => {
-      console.error(err);
+      console.error(err instanceof Error ? err.message : err);
       process.exit(1);
     });
 }

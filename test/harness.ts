@@ -1,7 +1,9 @@
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Worker, NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../api/app';
@@ -10,18 +12,29 @@ import type { ApiDeps } from '../api/deps';
 import { readinessChecks } from '../api/server';
 import { dropDatabase, openDatabase, prepareDatabase, type Database } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
-import { loadConfig, type Config } from '../worker/config';
-import { startDevServer, type DevServer } from '../worker/dev-server';
-import { connectWorker, createClient } from '../worker/temporal';
-import { bundleWorkflows, createCaseWorker } from '../worker/worker';
+import { loadConfig, type Config } from '../runtime/config';
+import { startDevServer, type DevServer } from '../runtime/dev-server';
+import { connectWorker, createClient } from '../runtime/temporal';
+import { bundleWorkflows, createCaseWorker, installRuntime } from '../worker/worker';
+import { dropTemporalDatabases, prepareTemporalDatabases, startTemporalServer, takenPorts, type TemporalServerOptions } from '../scripts/temporal-server';
+// @ts-expect-error plain JavaScript module shared with the set-up step
+import { temporalServerPaths } from '../scripts/setup.mjs';
 
 // Everything an integration test needs, started once per `npm test` run: a real
-// Temporal dev server (the CLI built by the set-up step, in memory), a fresh
-// PostgreSQL database, the department simulator over HTTP, and the workflow bundle.
+// Temporal server, a fresh PostgreSQL database, the department simulator over HTTP,
+// and the workflow bundle. The Temporal server is the dev server (the CLI built by the
+// set-up step, in memory), or with TEST_TEMPORAL=cluster (npm run test:cluster) the
+// production server on two fresh PostgreSQL databases of its own, dropped afterwards.
+
+/** Which Temporal server this run tests against. */
+export const TEMPORAL_KIND: 'dev' | 'cluster' = process.env.TEST_TEMPORAL === 'cluster' ? 'cluster' : 'dev';
 
 export interface TestEnv {
   config: Config;
-  devServer: DevServer;
+  /** The Temporal server of the run, whichever kind (TEMPORAL_KIND). */
+  devServer: Pick<DevServer, 'address' | 'stop'>;
+  /** Where the Temporal SDK's Prometheus exporter of this process answers. */
+  sdkMetricsUrl?: string;
   db: Database;
   simulator: RunningSimulator;
   client: Client;
@@ -34,17 +47,65 @@ export interface TestEnv {
 let env: TestEnv | undefined;
 let starting: Promise<TestEnv> | undefined;
 
-function freePort(): number {
-  return 20000 + (process.pid % 20000);
+let cleanup: (() => Promise<void>) | undefined;
+
+/** A port nothing listens on now, chosen by the system, so parallel runs never collide. */
+function systemPort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+    server.once('error', fail);
+  });
+}
+
+/**
+ * A free block for the production server's ports: it takes its frontend's - 300 to + 767,
+ * and the membership ports (- 300) must fit a PostgreSQL smallint.
+ */
+async function freeClusterPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 21000 + ((process.pid * 7 + attempt * 1231) % 12000);
+    if ((await takenPorts(port)).length === 0) return port;
+  }
+  throw new Error('no free block of ports for the Temporal server');
+}
+
+async function startCluster(config: Config, suffix: string): Promise<TestEnv['devServer']> {
+  const options: TemporalServerOptions = {
+    binaries: temporalServerPaths(),
+    databaseUrl: config.databaseUrl,
+    databases: { main: `temporal_test_${suffix}`, visibility: `temporal_visibility_test_${suffix}` },
+    port: config.temporalPort,
+    historyShards: config.temporalServer.historyShards,
+    namespace: config.namespace,
+    retentionDays: 1,
+    dir: join(config.dataDir, `test-temporal-server-${suffix}`),
+  };
+  const dropDatabases = () => dropTemporalDatabases(options);
+  try {
+    await prepareTemporalDatabases(options);
+    const server = await startTemporalServer(options);
+    cleanup = async () => {
+      await dropDatabases();
+      rmSync(options.dir, { recursive: true, force: true });
+    };
+    return server;
+  } catch (err) {
+    await dropDatabases();
+    throw err;
+  }
 }
 
 async function start(): Promise<TestEnv> {
   const started = Date.now();
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const port = freePort();
+  const { sdkMetricsUrl } = installRuntime({ logLevel: 'ERROR', metrics: { host: '127.0.0.1', port: await systemPort() } });
+  const port = TEMPORAL_KIND === 'cluster' ? await freeClusterPort() : await systemPort();
   const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const url = new URL(base);
-  url.pathname = `/newborn_test_${process.pid}_${Date.now() % 100000}`;
+  const suffix = `${process.pid}_${Date.now() % 100000}`;
+  url.pathname = `/newborn_test_${suffix}`;
   const config = loadConfig({
     ...process.env,
     TEMPORAL_ADDRESS: undefined,
@@ -60,12 +121,15 @@ async function start(): Promise<TestEnv> {
   await prepareDatabase(config.databaseUrl);
   const db = openDatabase(config.databaseUrl);
   const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const devServer = await startDevServer({
-    cliPath: join(cache, 'newborn-one-thing', 'temporal-cli-v1.5.1', 'temporal'),
-    port,
-    namespace: config.namespace,
-    logFile: join(config.dataDir, `test-temporal-${process.pid}.log`),
-  });
+  const devServer =
+    TEMPORAL_KIND === 'cluster'
+      ? await startCluster(config, suffix)
+      : await startDevServer({
+          cliPath: join(cache, 'newborn-one-thing', 'temporal-cli-v1.5.1', 'temporal'),
+          port,
+          namespace: config.namespace,
+          logFile: join(config.dataDir, `test-temporal-${process.pid}.log`),
+        });
   const simulator = await startSimulator();
   const client = createClient(config);
   const connection = await connectWorker(config);
@@ -78,12 +142,13 @@ async function start(): Promise<TestEnv> {
         config: { ...config, taskQueue: taskQueue ?? config.taskQueue },
         logger: pino({ level: 'silent' }),
         checks: readinessChecks(client, db),
-        workflowBundle: Promise.resolve(bundle),
+        sdkMetricsUrl,
         ...overrides,
       }),
     );
-  process.stdout.write(`    [harness] Temporal dev server, database ${url.pathname.slice(1)}, simulator and bundle ready in ${Date.now() - started} ms\n`);
-  return { config, devServer, db, simulator, client, connection, bundle, api };
+  const kind = TEMPORAL_KIND === 'cluster' ? `production Temporal server (${config.temporalServer.historyShards} history shards, PostgreSQL)` : 'Temporal dev server';
+  process.stdout.write(`    [harness] ${kind} on ${devServer.address}, database ${url.pathname.slice(1)}, simulator and bundle ready in ${Date.now() - started} ms\n`);
+  return { config, devServer, sdkMetricsUrl, db, simulator, client, connection, bundle, api };
 }
 
 /** The shared environment, started on first use (unit-only runs never start it). */
@@ -100,23 +165,27 @@ export async function mochaGlobalTeardown(): Promise<void> {
   await env.devServer.stop();
   await env.db.close();
   await dropDatabase(env.config.databaseUrl);
+  await cleanup?.();
 }
 
 let queueSeq = 0;
 
 /** A fresh worker on its own task queue from the one bundle; `slaDaySeconds` compresses SLA time. */
-export async function newWorker(e: TestEnv, options: { slaDaySeconds?: number; taskQueue?: string } = {}): Promise<{ worker: Worker; taskQueue: string }> {
+export async function newWorker(e: TestEnv, options: { slaDaySeconds?: number; taskQueue?: string; replayBundle?: WorkflowBundleWithSourceMap } = {}): Promise<{ worker: Worker; taskQueue: string }> {
   const taskQueue = options.taskQueue ?? `test-${process.pid}-${++queueSeq}`;
   const worker = await createCaseWorker({
     connection: e.connection,
     config: e.config,
     workflowBundle: e.bundle,
+    client: e.client,
+    replayBundle: options.replayBundle,
     taskQueue,
-    deps: { db: e.db.db, departmentsUrl: e.simulator.url, slaDaySeconds: options.slaDaySeconds },
+    // A department system is asked for the event that decides an item every 200 ms, not every 15 s.
+    deps: { db: e.db.db, departmentsUrl: e.simulator.url, slaDaySeconds: options.slaDaySeconds, departmentEventPollMs: 200 },
   });
   return { worker, taskQueue };
 }
 
 export function token(e: TestEnv, principal: Principal): Promise<string> {
-  return signToken(e.config.authSecret, principal);
+  return signToken(e.config, principal);
 }

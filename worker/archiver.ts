@@ -1,9 +1,11 @@
-import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import type { Logger } from 'pino';
 import { archiveHistory, archivedCaseIds } from '../db/archive';
 import type { Db } from '../db/client';
-import { WORKFLOW_TYPE } from '../workflows/messages';
+import { WORKFLOW_TYPE, type CaseView } from '../workflows/messages';
+import { caseStatusKey } from '../workflows/search-attributes';
 
 // Closed cases' histories go to PostgreSQL before the engine's retention deletes
 // them. Nothing reacts to a case closing: a sweeper asks the engine which cases are
@@ -17,6 +19,21 @@ export interface SweepResult {
   failures: { caseId: string; error: string }[];
 }
 
+/**
+ * How the case ended, in its own words (`withdrawn`, `ineligible`, ...): the CaseStatus
+ * the workflow set as it closed, else the status in its result. A workflow that did not
+ * close itself (terminated, failed, timed out) never reached a status of its own: the
+ * engine's status, lower case, says what happened.
+ */
+async function caseStatusOf(client: Client, w: WorkflowExecutionInfo, history: History): Promise<string> {
+  if (w.status.name !== 'COMPLETED') return w.status.name.toLowerCase();
+  const attribute = w.typedSearchAttributes.get(caseStatusKey);
+  if (attribute && attribute !== 'in_progress') return attribute;
+  const completed = history.events?.at(-1)?.workflowExecutionCompletedEventAttributes;
+  const result = await decodeFromPayloadsAtIndex<CaseView>(client.options.loadedDataConverter, 0, completed?.result?.payloads);
+  return result.status;
+}
+
 const CLOSED = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus != 'Running'`;
 
 /**
@@ -26,7 +43,7 @@ const CLOSED = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus != 'Runnin
 export async function sweepClosedCases(client: Client, db: Db, options: { closedSince?: Date; batchSize?: number } = {}): Promise<SweepResult> {
   const query = options.closedSince ? `${CLOSED} AND CloseTime >= '${options.closedSince.toISOString()}'` : CLOSED;
   const result: SweepResult = { archived: [], skipped: 0, failures: [] };
-  let batch: { workflowId: string; runId: string; status: string; closeTime?: Date }[] = [];
+  let batch: WorkflowExecutionInfo[] = [];
   const flush = async () => {
     const done = await archivedCaseIds(db, batch.map((w) => w.workflowId));
     for (const w of batch) {
@@ -36,7 +53,8 @@ export async function sweepClosedCases(client: Client, db: Db, options: { closed
       }
       try {
         const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-        const entry = await archiveHistory(db, { caseId: w.workflowId, runId: w.runId, status: w.status.toLowerCase(), closedAt: w.closeTime ?? new Date(), history: historyToJSON(history) });
+        const status = await caseStatusOf(client, w, history);
+        const entry = await archiveHistory(db, { caseId: w.workflowId, runId: w.runId, status, closedAt: w.closeTime ?? new Date(), history: historyToJSON(history) });
         if (entry) result.archived.push(w.workflowId);
         else result.skipped++; // another archiver was quicker
       } catch (err) {
@@ -46,7 +64,7 @@ export async function sweepClosedCases(client: Client, db: Db, options: { closed
     batch = [];
   };
   for await (const w of client.workflow.list({ query })) {
-    batch.push({ workflowId: w.workflowId, runId: w.runId, status: w.status.name, closeTime: w.closeTime });
+    batch.push(w);
     if (batch.length >= (options.batchSize ?? 100)) await flush();
   }
   await flush();

@@ -1,1 +1,2 @@
 export { newbornCaseWorkflow } from './newborn-case';
+export { auditReplayWorkflow } from './audit-replay';

@@ -1,8 +1,10 @@
 // Everything the outside world can say to a case, or ask it: imported by the
 // workflow, the API and the tests alike.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { UPDATE_REFUSALS } from '../runtime/failures';
 import type {
   Application,
+  ApplicationSection,
   CaseStatus,
   Department,
   ItemCode,
@@ -35,7 +37,11 @@ export interface Licence {
 export interface ItemView {
   item: ItemCode;
   department: Department;
+  /** The office the item is routed to (policy/routing.ts); absent in rows projected before routing existed. */
+  institution?: string;
   status: ItemStatus;
+  /** The case worker (token `sub`) who holds the item; at most one at a time. */
+  assignee?: string;
   startedAt?: string;
   deadline?: string;
   escalationLevel: number;
@@ -43,6 +49,8 @@ export interface ItemView {
   decidedBy?: string;
   decidedAt?: string;
   reason?: string;
+  /** Why an `ineligible` item is: every unmet condition (packs with conditions per item). */
+  reasons?: Reason[];
 }
 
 export interface CaseView {
@@ -61,6 +69,10 @@ export interface Actor {
   sub: string;
   role: string;
   department?: Department;
+  /** A case worker's office (`police:620102`, a hospital's code). */
+  institution?: string;
+  /** A supervisor's scope: a division-code prefix (province, city or county). */
+  division?: string;
 }
 
 export type Decision = 'approve' | 'reject' | 'request_supplement';
@@ -80,22 +92,58 @@ export interface Document {
 export interface SupplyDocumentsInput {
   item: ItemCode;
   documents: Document[];
+  /**
+   * Corrections to the application, accepted while the item waits on the delivering
+   * institution's record (DELIVERY_RECORD_MISMATCH, DELIVERY_RECORD_NOT_FOUND): a birth
+   * time typed wrong is corrected in this case rather than in a second one.
+   */
+  corrections?: { bornAt?: string };
 }
 
 export interface WithdrawInput {
   reason?: string;
 }
 
-/** Error types raised by update validators; the API maps them to HTTP codes. */
-export const UPDATE_ERRORS = {
-  unknownItem: 'UnknownItem', // 404
-  notInReview: 'ItemNotInReview', // 409
-  wrongDepartment: 'WrongDepartment', // 403
-  nothingAwaitingSupplement: 'NothingAwaitingSupplement', // 409
-  caseClosed: 'CaseClosed', // 409
-} as const;
+/** A case worker claims an item for themself (`assignee` is their `sub`); a supervisor of its department assigns it. */
+export interface ClaimItemInput {
+  item: ItemCode;
+  actor: Actor;
+  assignee: string;
+  /** A supervisor moving an item someone else holds; without it, a held item is refused. */
+  reassign?: boolean;
+}
+
+export interface ReleaseItemInput {
+  item: ItemCode;
+  actor: Actor;
+}
+
+export interface ItemClaim {
+  item: ItemCode;
+  assignee?: string;
+}
+
+/** What the case worker of the item's institution works from: the granted sections, the licences handed on, the documents. */
+export interface ItemFile {
+  item: ItemCode;
+  institution: string;
+  sections: ApplicationSection[];
+  /** The granted sections of the application, as the applicant filled them in. */
+  data: Partial<Pick<Application, ApplicationSection>>;
+  proofs: Licence[];
+  /** Attached at submission, then every supplement, in order. */
+  documents: Document[];
+}
+
+/** Error types raised by update validators; the API maps them to HTTP codes (DESIGN §6). */
+/** Error types raised by update validators; the API maps them to HTTP codes (api/case-updates.ts). */
+export const UPDATE_ERRORS = UPDATE_REFUSALS;
 
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 export const decideItemUpdate = defineUpdate<CaseView, [DecideItemInput]>('decideItem');
 export const supplyDocumentsUpdate = defineUpdate<CaseView, [SupplyDocumentsInput]>('supplyDocuments');
 export const withdrawCaseUpdate = defineUpdate<CaseView, [WithdrawInput]>('withdrawCase');
+export const claimItemUpdate = defineUpdate<ItemClaim, [ClaimItemInput]>('claimItem');
+export const releaseItemUpdate = defineUpdate<ItemClaim, [ReleaseItemInput]>('releaseItem');
+/** The file of one item by its key (today its item code); undefined when the case has no such item. */
+export const itemFileQuery = defineQuery<ItemFile | undefined, [string]>('itemFile');

@@ -13,56 +13,146 @@ import {
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import type { NotificationInput } from '../activities/notifications';
-import type { Breach, CaseEvent } from '../activities/read-model';
-import type { CaseStatus, ItemCode, ItemDefinition, Reason } from '../policy/types';
+import type { Breach, CaseChanges, ItemRow } from '../activities/read-model';
+import { DELIVERY_RECORD_REASONS } from '../policy/delivery';
+import { concernsOf, decidedByOf, sectionsOf, slaWorkingDaysOf } from '../policy/packs';
+import { attachedDocuments, itemData, routeItem } from '../policy/routing';
+import type { BreachCause, CaseStatus, ItemCode, ItemDefinition, ItemsEligibility, Reason } from '../policy/types';
+import { ACTIVITY_FAILURES, CASE_FAILURES } from '../runtime/failures';
 import {
   UPDATE_ERRORS,
   caseViewQuery,
+  claimItemUpdate,
   decideItemUpdate,
+  itemFileQuery,
+  releaseItemUpdate,
   supplyDocumentsUpdate,
   withdrawCaseUpdate,
+  type Actor,
   type CaseInput,
   type CaseView,
   type DecideItemInput,
+  type Decision,
   type Document,
   type ItemView,
+  type Licence,
+  type SupplyDocumentsInput,
   type WithdrawInput,
 } from './messages';
+import { caseEventRecord, type CaseEvent, type CaseEventDetails, type CaseEventType } from './case-events';
 import { caseStatusKey, overdueItemsKey } from './search-attributes';
 
 // Department systems and our own stores may be down for hours: keep retrying, slower
 // and slower, rather than lose the case. Only a definite "no" stops the retries.
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DepartmentRefused', 'LicenceAlreadyIssued', 'CalendarNotCovered'] };
-const { submitItem, supplyItem } = proxyActivities<CaseActivities>({ startToCloseTimeout: '30s', retry });
-const { issueLicence, verifyEligibility, computeDeadline, projectCase } = proxyActivities<CaseActivities>({ startToCloseTimeout: '30s', retry });
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '5m',
+  nonRetryableErrorTypes: [ACTIVITY_FAILURES.departmentRefused, ACTIVITY_FAILURES.licenceAlreadyIssued, ACTIVITY_FAILURES.calendarNotCovered],
+};
+const { submitItem, supplyItem, issueLicence, verifyEligibility, verifyItemEligibility, checkDeliveryRecord, computeDeadline, projectCase, projectCaseChanges } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30s',
+  retry,
+});
+// Asks the department's system until it reports the event; the activity sets the pace of
+// its own retries (a benign "not yet"), so waiting days adds nothing to the history.
+const { awaitDepartmentEvent } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
 // A notification is worth a few hours of retries, not a case that never closes.
 const { notify: sendNotification } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 50, nonRetryableErrorTypes: ['SmsRefused'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 50, nonRetryableErrorTypes: [ACTIVITY_FAILURES.smsRefused] },
 });
 
 /** Cases started before notifications existed replay without them. */
 export const NOTIFICATIONS_PATCH = 'notifications-v1';
 /** A supplement is answered once its item is back in review (no second supplement in between). */
 export const SUPPLEMENT_ANSWERED_IN_REVIEW_PATCH = 'supplement-answered-in-review-v1';
+/**
+ * The case's events travel in their own versioned envelope (./case-events), with only
+ * the rows that changed; cases started before it project whole snapshots to the end.
+ */
+export const CASE_EVENTS_PATCH = 'case-events-record-v1';
+/**
+ * Issue 9, decided once at the start: eligibility item by item (an ineligible item does
+ * not stop the others), the birth checked against the delivering institution's record,
+ * each item's clock running from its hand-off (a department system's outage is a
+ * breach, with its cause), items decided by a department system's event, and the
+ * parents told of every end. Cases started before keep the whole-case verdict and the
+ * clock from the department's answer.
+ */
+export const ITEMS_PATCH = 'items-per-item-v1';
 
-/** Items of the pack that must not hold a licence twice per mother, rather than per child. */
-const MOTHER_ITEMS: ReadonlySet<ItemCode> = new Set(['maternity_medical_certificate', 'family_planning_review', 'maternity_insurance_benefit', 'maternity_expense_reimbursement']);
-const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'not_applied']);
+const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'not_applied', 'ineligible']);
+const DELIVERY_REASONS: readonly (string | undefined)[] = Object.values(DELIVERY_RECORD_REASONS);
+const DECISIONS: readonly unknown[] = ['approve', 'reject', 'request_supplement'] satisfies Decision[];
 /** A definite "no" from a department or the licence store ends the item, not the case. */
-const REFUSALS: Record<string, string> = { DepartmentRefused: 'DEPARTMENT_REFUSED', LicenceAlreadyIssued: 'LICENCE_ALREADY_ISSUED' };
+const REFUSALS: Record<string, string> = { [ACTIVITY_FAILURES.departmentRefused]: 'DEPARTMENT_REFUSED', [ACTIVITY_FAILURES.licenceAlreadyIssued]: 'LICENCE_ALREADY_ISSUED' };
+
+// Update input from clients other than the API (which parses it first) is checked by the
+// validators: accepted, it is in the history for good, and a malformed one would fail the
+// workflow task on every replay.
+const isText = (value: unknown): value is string => typeof value === 'string';
+const fieldsOf = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
+
+function isDecideItemInput(value: unknown): boolean {
+  const { item, decision, comment, actor } = fieldsOf(value);
+  const { sub, role } = fieldsOf(actor);
+  return isText(item) && DECISIONS.includes(decision) && isText(sub) && isText(role) && (comment === undefined || isText(comment));
+}
+
+function isSupplyDocumentsInput(value: unknown): boolean {
+  const { item, documents, corrections } = fieldsOf(value);
+  const { bornAt } = fieldsOf(corrections);
+  const correctionsOk = corrections === undefined || (typeof corrections === 'object' && corrections !== null && (bornAt === undefined || (isText(bornAt) && !Number.isNaN(Date.parse(bornAt)))));
+  return isText(item) && Array.isArray(documents) && documents.length > 0 && documents.every((d) => isText(fieldsOf(d).name) && isText(fieldsOf(d).reference)) && correctionsOk;
+}
+
+function isClaimItemInput(value: unknown): boolean {
+  const { item, actor, assignee, reassign } = fieldsOf(value);
+  const { sub, role } = fieldsOf(actor);
+  return isText(item) && isText(sub) && isText(role) && isText(assignee) && assignee.trim() !== '' && (reassign === undefined || typeof reassign === 'boolean');
+}
+
+function isReleaseItemInput(value: unknown): boolean {
+  const { item, actor } = fieldsOf(value);
+  const { sub, role } = fieldsOf(actor);
+  return isText(item) && isText(sub) && isText(role);
+}
+
+function isWithdrawInput(value: unknown): boolean {
+  const { reason } = fieldsOf(value);
+  return typeof value === 'object' && value !== null && (reason === undefined || isText(reason));
+}
 
 function refusalOf(err: unknown): string | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.type) return undefined;
   return REFUSALS[err.cause.type];
 }
 
+/** Items a case worker may hold: those in review, or back with the applicant for a supplement. */
+const CLAIMABLE = new Set(['in_review', 'awaiting_supplement']);
+
 interface ItemState extends ItemView {
   definition: ItemDefinition;
-  receiptId?: string;
+  institution: string;
+  /** The 6-digit division of the item's institution, for supervisors scoped to a division. */
+  division: string;
+  /** Licences of the prerequisites, handed to the department with the item. */
+  proofs: Licence[];
+  /** Attached at submission, then every supplement. */
+  documents: Document[];
   /** A case worker's decision, set by the update handler and consumed by the item's own flow. */
   decision?: DecideItemInput;
   supplement?: Document[];
+  /** Corrections that came with the supplement (delivery-record checks only). */
+  corrections?: SupplyDocumentsInput['corrections'];
+  /** Review periods started or ended so far (ITEMS_PATCH): a deadline watcher ends with its period. */
+  period?: number;
+  /** Whether the department's system acknowledged the current period's hand-off (ITEMS_PATCH). */
+  received?: boolean;
 }
 
 /**
@@ -70,13 +160,20 @@ interface ItemState extends ItemView {
  * works on its items as soon as the items they depend on have issued their licences.
  */
 export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
-  const { pack, application } = input;
+  // Decided once, at the start: a case keeps one way of projecting for its whole life.
+  const recordsCaseEvents = patched(CASE_EVENTS_PATCH);
+  const perItem = patched(ITEMS_PATCH);
+  const { pack } = input;
+  /** The application as the case knows it: the applicant may correct it in a supplement (ITEMS_PATCH). */
+  let application = input.application;
   const applied = new Set(input.items);
+  // Routed once, from the application as submitted: the item stays with that office to the end.
   const items = new Map<ItemCode, ItemState>(
-    pack.items.map((definition) => [
-      definition.item,
-      { item: definition.item, department: definition.department, status: applied.has(definition.item) ? 'pending' : 'not_applied', escalationLevel: 0, definition },
-    ]),
+    pack.items.map((definition) => {
+      const { institution, division } = routeItem(definition, application);
+      const status = applied.has(definition.item) ? 'pending' : 'not_applied';
+      return [definition.item, { item: definition.item, department: definition.department, institution, status, escalationLevel: 0, definition, division, proofs: [], documents: attachedDocuments(application, definition.item) }];
+    }),
   );
   let status: CaseStatus = 'in_progress';
   let reasons: Reason[] | undefined;
@@ -94,8 +191,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   const breaches: Breach[] = [];
   const now = () => new Date().toISOString();
 
-  function record(type: string, fields: Omit<CaseEvent, 'seq' | 'at' | 'type'> = {}): void {
-    unprojectedEvents.push({ seq: ++eventSeq, at: now(), type, ...fields });
+  function record<T extends CaseEventType>(type: T, fields: { item?: string; actor?: string; detail: CaseEventDetails[T] }): void {
+    unprojectedEvents.push({ seq: ++eventSeq, at: now(), type, ...fields } as CaseEvent);
     revision++;
   }
 
@@ -108,7 +205,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       submittedAt: input.submittedAt,
       ...(closedAt && { closedAt }),
       ...(reasons && { reasons }),
-      items: [...items.values()].map(({ definition: _d, receiptId: _r, decision: _x, supplement: _s, ...item }) => item),
+      items: [...items.values()].map(({ definition: _d, decision: _x, supplement: _s, corrections: _c, period: _p, received: _r, division: _v, proofs: _f, documents: _o, ...item }) => item),
     };
   }
 
@@ -116,6 +213,31 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   async function projectedUpToNow(): Promise<void> {
     const target = revision;
     await condition(() => projected >= target || projectorDone);
+  }
+
+  /** Each row of the read model as last projected (JSON), so that a projection carries only what differs. */
+  let projectedRows = new Map<string, string>();
+
+  function changesFor(target: number): { changes: CaseChanges; rows: Map<string, string> } {
+    const rows = new Map(projectedRows);
+    const differs = (key: string, row: unknown): boolean => {
+      const json = JSON.stringify(row);
+      if (rows.get(key) === json) return false;
+      rows.set(key, json);
+      return true;
+    };
+    const current = view();
+    const state = { status: current.status, ...(current.closedAt && { closedAt: current.closedAt }), ...(current.reasons && { reasons: current.reasons }) };
+    const first = !rows.has('case');
+    const changes: CaseChanges = {
+      revision: target,
+      ...(differs('case', state) && {
+        case: first ? { ...state, region: current.region, policyVersion: current.policyVersion, submittedAt: current.submittedAt, applicantHash: input.applicantHash, applicantMasked: input.applicantMasked } : state,
+      }),
+      items: current.items.map((it, position): ItemRow => ({ ...it, position, division: items.get(it.item)?.division })).filter((row) => differs(`item:${row.item}`, row)),
+      breaches: breaches.filter((b) => differs(`breach:${b.item}:${b.seq}`, b)),
+    };
+    return { changes, rows };
   }
 
   async function projector(): Promise<void> {
@@ -128,7 +250,13 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       const target = revision;
       const events = unprojectedEvents;
       unprojectedEvents = [];
-      await projectCase({ revision: target, view: view(), applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, events, breaches });
+      if (recordsCaseEvents) {
+        const { changes, rows } = changesFor(target);
+        await projectCaseChanges(caseEventRecord(input.caseId, events), changes);
+        projectedRows = rows;
+      } else {
+        await projectCase({ revision: target, view: view(), applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, events, breaches, divisions: Object.fromEntries([...items.values()].map((it) => [it.item, it.division])) });
+      }
       projected = target;
     }
   }
@@ -150,6 +278,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     notify({ audience: 'applicant', recipientKey: input.applicantHash, to: application.applicant.phone, department: it.department, item: it.item, template, params: { caseId: input.caseId, item: it.item, ...params } });
   }
 
+  /** About the case as a whole (ITEMS_PATCH): how it ended. */
+  function notifyCase(template: NotificationInput['template'], params: NotificationInput['params'] = {}): void {
+    notify({ audience: 'applicant', recipientKey: input.applicantHash, to: application.applicant.phone, template, params: { caseId: input.caseId, ...params } });
+  }
+
   /** `role` is a rung of the pack's escalation ladder; the gateway resolves `role@department` to the people on duty. */
   function notifySupervisor(it: ItemState, role: string, template: NotificationInput['template'], params: NotificationInput['params'] = {}): void {
     notify({ audience: 'supervisor', recipientKey: it.department, to: `${role}@${it.department}`, department: it.department, item: it.item, template, params: { caseId: input.caseId, item: it.item, department: it.department, ...params } });
@@ -159,51 +292,149 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     throw ApplicationFailure.create({ type, message, nonRetryable: true });
   }
 
+  /** A prerequisite the pack names but does not hold fails the case (pack checks at publication make this unreachable), never the workflow task. */
+  function packItem(code: ItemCode): ItemState {
+    const it = items.get(code);
+    if (!it) throw ApplicationFailure.create({ type: CASE_FAILURES.invalidPack, message: `pack ${pack.region}@${pack.version} names ${code} as a prerequisite but has no such item`, nonRetryable: true });
+    return it;
+  }
+
   function appliedItem(code: ItemCode): ItemState {
     const it = items.get(code);
     if (!it || it.status === 'not_applied') refuse(UPDATE_ERRORS.unknownItem, `item ${code} is not part of this case`);
     return it;
   }
 
+  /**
+   * Who may work on the item: a case worker of its department and institution, or (where
+   * `supervisors`) a supervisor of its department whose division covers it. A stranger
+   * to the institution learns nothing of the item (WrongInstitution, which the API answers 404).
+   */
+  function authorise(actor: Actor, it: ItemState, supervisors: boolean): void {
+    const role = actor.role === 'case_worker' || (supervisors && actor.role === 'supervisor') ? actor.role : undefined;
+    if (!role || actor.department !== it.department) refuse(UPDATE_ERRORS.wrongDepartment, `item ${it.item} is worked on by the ${it.department} department`);
+    if (role === 'case_worker' && actor.institution !== it.institution) refuse(UPDATE_ERRORS.wrongInstitution, `item ${it.item} is not routed to the caller's institution`);
+    if (role === 'supervisor' && actor.division && !it.division.startsWith(actor.division)) refuse(UPDATE_ERRORS.wrongInstitution, `item ${it.item} is outside the caller's division`);
+  }
+
+  /** Another case worker holds the item: named in the failure's details (encrypted like every payload), not its message. */
+  function refuseClaimed(it: ItemState): never {
+    throw ApplicationFailure.create({ type: UPDATE_ERRORS.claimed, message: `item ${it.item} is held by another case worker`, details: [it.assignee], nonRetryable: true });
+  }
+
+  /** The department's own system, for an item it decides (ITEMS_PATCH): it holds the item, no case worker may claim or decide it. */
+  function systemHolder(it: ItemState): string | undefined {
+    return perItem && decidedByOf(it.definition) !== 'case_worker' ? `system:${it.department}` : undefined;
+  }
+
+  function refuseHeldBySystem(it: ItemState): void {
+    const holder = systemHolder(it);
+    if (holder) throw ApplicationFailure.create({ type: UPDATE_ERRORS.claimed, message: `item ${it.item} is decided by the ${it.department} system`, details: [holder], nonRetryable: true });
+  }
+
   // --- what the outside world may say to the case ----------------------------------
   setHandler(caseViewQuery, view);
+
+  setHandler(itemFileQuery, (key) => {
+    const it = items.get(key as ItemCode);
+    if (!it || it.status === 'not_applied') return undefined;
+    return { item: it.item, institution: it.institution, sections: [...sectionsOf(it.definition)], data: itemData(it.definition, application), proofs: it.proofs, documents: it.documents };
+  });
+
+  setHandler(
+    claimItemUpdate,
+    async ({ item, actor, assignee }) => {
+      const it = appliedItem(item);
+      const previous = it.assignee;
+      // Set before the first await: a second claim's validator, run next, sees the holder.
+      if (previous !== assignee) {
+        it.assignee = assignee;
+        record('item_claimed', { item, actor: actor.sub, detail: { assignee, ...(previous && { previous }) } });
+      }
+      await projectedUpToNow();
+      return { item, assignee };
+    },
+    {
+      validator: (claim) => {
+        if (!isClaimItemInput(claim)) refuse(UPDATE_ERRORS.invalidInput, 'a claim names an item, the claiming actor and the assignee');
+        const it = appliedItem(claim.item);
+        authorise(claim.actor, it, true);
+        if (claim.actor.role === 'case_worker' && claim.assignee !== claim.actor.sub) refuse(UPDATE_ERRORS.invalidInput, 'a case worker claims an item for themself');
+        if (withdrawal) refuse(UPDATE_ERRORS.caseClosed, 'the applicant is withdrawing the case');
+        if (!CLAIMABLE.has(it.status)) refuse(UPDATE_ERRORS.notInReview, `item ${claim.item} is ${it.status}, not in review`);
+        refuseHeldBySystem(it);
+        if (it.assignee !== undefined && it.assignee !== claim.assignee && !(claim.actor.role === 'supervisor' && claim.reassign)) refuseClaimed(it);
+      },
+    },
+  );
+
+  setHandler(
+    releaseItemUpdate,
+    async ({ item, actor }) => {
+      const it = appliedItem(item);
+      const held = it.assignee;
+      if (held !== undefined) {
+        it.assignee = undefined;
+        record('item_released', { item, actor: actor.sub, detail: { assignee: held } });
+      }
+      await projectedUpToNow();
+      return { item };
+    },
+    {
+      validator: (release) => {
+        if (!isReleaseItemInput(release)) refuse(UPDATE_ERRORS.invalidInput, 'a release names an item and the releasing actor');
+        const it = appliedItem(release.item);
+        authorise(release.actor, it, true);
+        refuseHeldBySystem(it);
+        if (release.actor.role === 'case_worker' && it.assignee !== undefined && it.assignee !== release.actor.sub) refuseClaimed(it);
+      },
+    },
+  );
 
   setHandler(
     decideItemUpdate,
     async (decision) => {
-      const it = items.get(decision.item)!;
+      const it = appliedItem(decision.item);
       it.decision = decision;
+      // Deciding an unclaimed item claims it (no event of its own: the decision names the actor).
+      it.assignee ??= decision.actor.sub;
       await condition(() => it.decision === undefined || status !== 'in_progress');
       await projectedUpToNow();
       return view();
     },
     {
       validator: (decision) => {
+        if (!isDecideItemInput(decision)) refuse(UPDATE_ERRORS.invalidInput, 'a decision names an item, approve, reject or request_supplement, the deciding actor and, optionally, a comment');
         const it = appliedItem(decision.item);
-        if (decision.actor.role !== 'case_worker' || decision.actor.department !== it.department) {
-          refuse(UPDATE_ERRORS.wrongDepartment, `item ${decision.item} is decided by the ${it.department} department`);
-        }
+        authorise(decision.actor, it, false);
         if (withdrawal) refuse(UPDATE_ERRORS.caseClosed, 'the applicant is withdrawing the case');
         if (it.status !== 'in_review' || it.decision) refuse(UPDATE_ERRORS.notInReview, `item ${decision.item} is ${it.status}, not in review`);
-        if (!['approve', 'reject', 'request_supplement'].includes(decision.decision)) refuse('InvalidDecision', `unknown decision ${decision.decision}`);
+        refuseHeldBySystem(it);
+        if (it.assignee !== undefined && it.assignee !== decision.actor.sub) refuseClaimed(it);
       },
     },
   );
 
   setHandler(
     supplyDocumentsUpdate,
-    async ({ item, documents }) => {
-      const it = items.get(item)!;
+    async ({ item, documents, corrections }) => {
+      const it = appliedItem(item);
+      it.corrections = corrections;
       it.supplement = documents;
       await condition(() => it.supplement === undefined || status !== 'in_progress');
       await projectedUpToNow();
       return view();
     },
     {
-      validator: ({ item }) => {
+      validator: (supplement) => {
+        if (!isSupplyDocumentsInput(supplement)) refuse(UPDATE_ERRORS.invalidInput, 'a supplement names its item and at least one document, each with a name and a reference');
+        const { item } = supplement;
         const it = appliedItem(item);
         if (withdrawal) refuse(UPDATE_ERRORS.caseClosed, 'the applicant is withdrawing the case');
         if (it.status !== 'awaiting_supplement' || it.supplement) refuse(UPDATE_ERRORS.nothingAwaitingSupplement, `item ${item} is not awaiting a supplement`);
+        if (supplement.corrections !== undefined && !DELIVERY_REASONS.includes(it.reason)) {
+          refuse(UPDATE_ERRORS.invalidInput, `item ${item} waits for documents, not for corrections to the application`);
+        }
       },
     },
   );
@@ -217,7 +448,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       return view();
     },
     {
-      validator: (_request) => {
+      validator: (request) => {
+        if (!isWithdrawInput(request)) refuse(UPDATE_ERRORS.invalidInput, 'a withdrawal may give a reason, as text');
         if (status !== 'in_progress' || withdrawal) refuse(UPDATE_ERRORS.caseClosed, `the case is already ${status}`);
       },
     },
@@ -225,7 +457,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
 
   // --- one item, from waiting on its prerequisites to its licence ------------------
   async function runItem(it: ItemState): Promise<void> {
-    const prerequisites = it.definition.prerequisites.map((code) => items.get(code)!).filter((p) => p.status !== 'not_applied');
+    const prerequisites = it.definition.prerequisites.map(packItem).filter((p) => p.status !== 'not_applied');
     await condition(() => prerequisites.every((p) => TERMINAL.has(p.status)));
     if (!prerequisites.every((p) => p.status === 'completed')) {
       it.status = 'cancelled';
@@ -234,16 +466,27 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       return;
     }
     if (withdrawal) return;
-    const proofs = prerequisites.map((p) => p.licence!);
-    const receipt = await submitItem({ caseId: input.caseId, region: pack.region, item: it.item, department: it.department, proofs });
-    it.receiptId = receipt.receiptId;
+    const proofs = prerequisites.flatMap((p) => (p.licence ? [p.licence] : []));
+    it.proofs = proofs;
+    const sections = [...sectionsOf(it.definition)];
+    const { receiptId } = await submitItem({
+      caseId: input.caseId,
+      region: pack.region,
+      item: it.item,
+      department: it.department,
+      institution: it.institution,
+      proofs,
+      sections,
+      data: itemData(it.definition, application),
+      documents: [...it.documents],
+    });
     it.startedAt = now();
-    record('item_started', { item: it.item, detail: { department: it.department, proofs: proofs.map((p) => p.number) } });
+    record('item_started', { item: it.item, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
     notifyApplicant(it, 'item_started');
 
     for (;;) {
       let decision: DecideItemInput;
-      if (it.definition.reviewRequired) {
+      if (decidedByOf(it.definition) === 'case_worker') {
         await startReview(it);
         // Only now may another supplement be accepted: the item is back in review.
         it.supplement = undefined;
@@ -269,10 +512,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
               item: it.item,
               type: it.definition.licenceType,
               issuer: it.department,
-              subject: MOTHER_ITEMS.has(it.item) ? 'mother' : 'child',
+              issuerInstitution: it.institution,
+              subject: concernsOf(it.definition),
               motherIdNumber: application.mother.idNumber,
               bornAt: application.delivery.bornAt,
-              subjectName: MOTHER_ITEMS.has(it.item) ? application.mother.name : application.child.name,
+              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : application.child.name,
             }),
             );
         } finally {
@@ -298,9 +542,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.reason = decision.comment;
       it.decision = undefined;
       notifyApplicant(it, 'supplement_needed');
+      // Set by the update handler, once its validator accepted the documents.
       await condition(() => it.supplement !== undefined);
-      const documents = it.supplement!;
-      await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId: it.receiptId!, documents });
+      const documents = it.supplement as Document[];
+      await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId, documents });
+      it.documents.push(...documents);
       record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
       it.reason = undefined;
       // Cases from before this fix answered the applicant before the item was back in review.
@@ -311,7 +557,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   async function startReview(it: ItemState): Promise<void> {
     it.escalationLevel = 0;
     try {
-      const { deadline, calendarVersion } = await computeDeadline({ from: now(), workingDays: pack.slaWorkingDays });
+      const { deadline, calendarVersion } = await computeDeadline({ from: now(), workingDays: slaWorkingDaysOf(pack, it.definition) });
       it.deadline = deadline;
       record('deadline_set', { item: it.item, detail: { deadline, calendarVersion } });
     } catch (err) {
@@ -320,7 +566,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.deadline = undefined;
       record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
       log.warn('no deadline for item', { caseId: input.caseId, item: it.item });
-      notifySupervisor(it, pack.escalationLadder[0] ?? 'department_supervisor', 'calendar_missing', { error: 'CalendarNotCovered' });
+      notifySupervisor(it, pack.escalationLadder[0] ?? 'department_supervisor', 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered });
     }
     it.status = 'in_review';
   }
@@ -342,20 +588,251 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         // rather than guess (or fail the case), and say so.
         due = undefined;
         record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
-        notifySupervisor(it, ladder[it.escalationLevel - 1], 'calendar_missing', { error: 'CalendarNotCovered', level: it.escalationLevel });
+        notifySupervisor(it, ladder[it.escalationLevel - 1], 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered, level: it.escalationLevel });
       }
     }
     await condition(() => it.decision !== undefined);
-    return it.decision!;
+    return it.decision as DecideItemInput;
   }
 
-  function escalate(it: ItemState, due: string, notify: string): void {
+  // --- one item, with the clock from its hand-off (ITEMS_PATCH) ----------------------
+  function cancelItem(it: ItemState, reason: string): void {
+    Object.assign(it, { status: 'cancelled', reason, deadline: undefined });
+    record('item_cancelled', { item: it.item, detail: { reason } });
+    notifyApplicant(it, 'item_cancelled', { reason });
+  }
+
+  /** The department's clock for one review period, from `from`; recorded, or its absence is. */
+  async function setDeadline(it: ItemState, from: string): Promise<void> {
+    it.escalationLevel = 0;
+    it.deadline = undefined;
+    try {
+      const { deadline, calendarVersion } = await computeDeadline({ from, workingDays: slaWorkingDaysOf(pack, it.definition) });
+      it.deadline = deadline;
+      record('deadline_set', { item: it.item, detail: { deadline, calendarVersion } });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
+      log.warn('no deadline for item', { caseId: input.caseId, item: it.item });
+      notifySupervisor(it, pack.escalationLadder[0] ?? 'department_supervisor', 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered });
+    }
+  }
+
+  /** Deadline watchers of every item; each ends with its review period. */
+  const watchers: Promise<void>[] = [];
+  let watcherFailure: unknown;
+
+  /**
+   * Escalates one level per working day past the deadline while the period lasts,
+   * whoever holds the item: the breach says whether the department's system had not
+   * yet acknowledged it (`system`) or its review was late (`review`).
+   */
+  function watchDeadline(it: ItemState): void {
+    const period = it.period ?? 0;
+    // A decision ends the period (a request for supplement too: a new one starts with the supplement).
+    const over = () => it.period !== period || it.decision !== undefined || TERMINAL.has(it.status);
+    const watching = (async () => {
+      let due = it.deadline;
+      const ladder = pack.escalationLadder;
+      while (due !== undefined && it.escalationLevel < ladder.length) {
+        const remaining = Date.parse(due) - Date.now();
+        if (remaining > 0 && (await condition(over, remaining))) return;
+        if (over()) return;
+        escalate(it, due, ladder[it.escalationLevel], it.received ? 'review' : 'system');
+        try {
+          due = (await computeDeadline({ from: due, workingDays: 1 })).deadline;
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          due = undefined;
+          record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
+          notifySupervisor(it, ladder[it.escalationLevel - 1], 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered, level: it.escalationLevel });
+        }
+      }
+    })();
+    watchers.push(
+      watching.catch((err: unknown) => {
+        if (!isCancellation(err)) watcherFailure ??= err;
+      }),
+    );
+  }
+
+  /** Starts a review period now: the clock runs from here, before the department's system answers. */
+  async function handOff(it: ItemState): Promise<void> {
+    it.period = (it.period ?? 0) + 1;
+    it.received = false;
+    if (decidedByOf(it.definition) === 'automatic') return;
+    await setDeadline(it, now());
+    watchDeadline(it);
+  }
+
+  /**
+   * A birth certificate only for a birth the delivering institution recorded: until its
+   * record matches (mother, institution, birth time), the item waits for the applicant,
+   * who may correct the birth time in the supplement; no department is troubled meanwhile.
+   */
+  async function awaitDeliveryRecord(it: ItemState): Promise<void> {
+    for (;;) {
+      const { match } = await checkDeliveryRecord({ institutionCode: application.delivery.institutionCode, motherIdNumber: application.mother.idNumber, bornAt: application.delivery.bornAt });
+      record('delivery_checked', { item: it.item, detail: { match } });
+      // A supplement being answered is answered now, with the outcome of its check.
+      it.supplement = undefined;
+      it.corrections = undefined;
+      if (match === 'matched') {
+        Object.assign(it, { status: 'pending', reason: undefined });
+        return;
+      }
+      Object.assign(it, { status: 'awaiting_supplement', reason: match === 'mismatch' ? DELIVERY_RECORD_REASONS.mismatch : DELIVERY_RECORD_REASONS.notFound });
+      notifyApplicant(it, 'supplement_needed', { reason: it.reason as string });
+      await condition(() => it.supplement !== undefined);
+      // Set by the update handler meanwhile (the compiler cannot see it).
+      const { supplement, corrections } = it as ItemState;
+      const documents = supplement ?? [];
+      // They travel with the item when it reaches the hospital.
+      it.documents.push(...documents);
+      if (corrections?.bornAt) {
+        application = { ...application, delivery: { ...application.delivery, bornAt: corrections.bornAt } };
+        record('application_corrected', { item: it.item, actor: 'applicant', detail: { fields: ['delivery.bornAt'] } });
+      }
+      record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
+    }
+  }
+
+  async function runItemHandedOff(it: ItemState): Promise<void> {
+    const prerequisites = it.definition.prerequisites.map(packItem).filter((p) => p.status !== 'not_applied');
+    await condition(() => prerequisites.every((p) => TERMINAL.has(p.status)));
+    if (!prerequisites.every((p) => p.status === 'completed')) {
+      const ineligibleBefore = prerequisites.some((p) => p.status === 'ineligible' || p.reason === 'PREREQUISITE_INELIGIBLE');
+      cancelItem(it, ineligibleBefore ? 'PREREQUISITE_INELIGIBLE' : 'PREREQUISITE_REJECTED');
+      return;
+    }
+    if (withdrawal) return;
+    if (it.item === 'birth_certificate') await awaitDeliveryRecord(it);
+    const mode = decidedByOf(it.definition);
+    const proofs = prerequisites.flatMap((p) => (p.licence ? [p.licence] : []));
+    it.proofs = proofs;
+    const sections = [...sectionsOf(it.definition)];
+    it.startedAt = now();
+    record('item_started', { item: it.item, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
+    notifyApplicant(it, 'item_started');
+    await handOff(it);
+    const { receiptId } = await submitItem({
+      caseId: input.caseId,
+      region: pack.region,
+      item: it.item,
+      department: it.department,
+      institution: it.institution,
+      proofs,
+      sections,
+      // As the case knows the application now: with the applicant's corrections.
+      data: itemData(it.definition, application),
+      documents: [...it.documents],
+    });
+    it.received = true;
+    record('item_received', { item: it.item, detail: { department: it.department } });
+
+    for (;;) {
+      let decision: DecideItemInput;
+      let occurred: { event: string; occurredAt: string } | undefined;
+      if (mode === 'case_worker') {
+        it.status = 'in_review';
+        // Only now may another supplement be accepted: the item is back in review.
+        it.supplement = undefined;
+        await condition(() => it.decision !== undefined);
+        decision = it.decision as DecideItemInput;
+        // A withdrawal that arrived with the decision wins; the main flow cancels the item.
+        if (withdrawal) return;
+      } else if (mode === 'department_event' && it.definition.event) {
+        it.status = 'in_review';
+        // Shown as held by the department's system: in the office's inbox, for no case worker to take.
+        it.assignee = systemHolder(it);
+        const event = await awaitDepartmentEvent({ caseId: input.caseId, item: it.item, department: it.department, receiptId, event: it.definition.event });
+        occurred = { event: event.event, occurredAt: event.at };
+        decision = { item: it.item, decision: 'approve', actor: { sub: `system:${it.department}`, role: 'system', department: it.department } };
+      } else {
+        // The pack lets this item through on the licences it was handed: no case worker, no SLA.
+        decision = { item: it.item, decision: 'approve', actor: { sub: 'system', role: 'system' } };
+      }
+      // Ends the review period, and with it the deadline watcher, whoever decided.
+      it.decision = decision;
+      it.period = (it.period ?? 0) + 1;
+      it.decidedBy = decision.actor.sub;
+      it.decidedAt = now();
+      record('item_decided', { item: it.item, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }), ...occurred } });
+      resolveBreach(it);
+
+      if (decision.decision === 'approve') {
+        // Once approved, the licence is issued even if the parents withdraw meanwhile.
+        issuing++;
+        try {
+          it.licence = await CancellationScope.nonCancellable(() =>
+            issueLicence({
+              caseId: input.caseId,
+              item: it.item,
+              type: it.definition.licenceType,
+              issuer: it.department,
+              issuerInstitution: it.institution,
+              subject: concernsOf(it.definition),
+              motherIdNumber: application.mother.idNumber,
+              bornAt: application.delivery.bornAt,
+              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : application.child.name,
+            }),
+          );
+        } finally {
+          issuing--;
+        }
+        Object.assign(it, { status: 'completed', decision: undefined });
+        record('licence_issued', { item: it.item, detail: { number: it.licence.number, type: it.licence.type } });
+        notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
+        return;
+      }
+      if (decision.decision === 'reject') {
+        Object.assign(it, { status: 'rejected', reason: decision.comment ?? 'REJECTED', decision: undefined });
+        // Codes only: a case worker's comment may carry personal data, and SMS is not encrypted.
+        notifyApplicant(it, 'item_rejected', { reason: 'REJECTED' });
+        return;
+      }
+      // Request for supplement (补正): the clock stops until the applicant supplies.
+      Object.assign(it, { status: 'awaiting_supplement', deadline: undefined, reason: decision.comment, decision: undefined });
+      notifyApplicant(it, 'supplement_needed');
+      await condition(() => it.supplement !== undefined);
+      const documents = it.supplement as Document[];
+      it.documents.push(...documents);
+      // The materials are complete now: the clock restarts from here, not from the department's answer.
+      record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
+      it.reason = undefined;
+      await handOff(it);
+      await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId, documents });
+      it.received = true;
+      record('item_received', { item: it.item, detail: { department: it.department } });
+    }
+  }
+
+  /** Marks the items the verification found ineligible, and cancels those that need them; the parents hear of each. */
+  function applyVerdict(verdict: ItemsEligibility, tell: boolean): void {
+    for (const v of verdict.items) {
+      const it = items.get(v.item);
+      if (!it || v.eligible || it.status !== 'pending') continue;
+      const own = v.reasons.filter((r) => r.code !== 'PREREQUISITE_INELIGIBLE');
+      if (own.length > 0) {
+        Object.assign(it, { status: 'ineligible', reasons: v.reasons });
+        record('item_ineligible', { item: it.item, detail: { reasons: v.reasons.map((r) => r.code) } });
+        if (tell) notifyApplicant(it, 'item_ineligible', { reasons: v.reasons.map((r) => r.code).join(',') });
+      } else {
+        Object.assign(it, { status: 'cancelled', reason: 'PREREQUISITE_INELIGIBLE' });
+        record('item_cancelled', { item: it.item, detail: { reason: 'PREREQUISITE_INELIGIBLE' } });
+        if (tell) notifyApplicant(it, 'item_cancelled', { reason: 'PREREQUISITE_INELIGIBLE' });
+      }
+    }
+  }
+
+  function escalate(it: ItemState, due: string, notify: string, cause?: BreachCause): void {
     it.escalationLevel++;
-    if (it.escalationLevel === 1) {
-      breaches.push({ item: it.item, seq: breaches.filter((b) => b.item === it.item).length + 1, department: it.department, deadline: due, breachedAt: now(), escalationLevel: 1 });
-      record('sla_breached', { item: it.item, detail: { deadline: due, department: it.department } });
+    const open = openBreach(it);
+    if (it.escalationLevel === 1 || !open) {
+      breaches.push({ item: it.item, seq: breaches.filter((b) => b.item === it.item).length + 1, department: it.department, deadline: due, breachedAt: now(), escalationLevel: it.escalationLevel, ...(cause && { cause }) });
+      record('sla_breached', { item: it.item, detail: { deadline: due, department: it.department, ...(cause && { cause }) } });
     } else {
-      openBreach(it)!.escalationLevel = it.escalationLevel;
+      open.escalationLevel = it.escalationLevel;
     }
     record('escalated', { item: it.item, detail: { level: it.escalationLevel, notify } });
     updateOverdue();
@@ -383,17 +860,33 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     closedAt = now();
     upsertSearchAttributes([{ key: caseStatusKey, value: final }]);
     record('case_closed', { detail: { status: final } });
+    if (perItem) notifyCase('case_closed', { status: final, ...(reasons && { reasons: reasons.map((r) => r.code).join(',') }) });
   }
 
   // --- the case -------------------------------------------------------------------
-  record('case_submitted', { actor: 'applicant', detail: { region: pack.region, policyVersion: pack.version, items: input.items } });
+  record('case_submitted', { actor: 'applicant', detail: { region: pack.region, policyVersion: pack.version, items: input.items, ...(recordsCaseEvents && { applicant: input.applicantMasked }) } });
   const projecting = projector();
 
-  const eligibility = await verifyEligibility({ application, pack, submittedAt: input.submittedAt });
-  record('eligibility_checked', { detail: { eligible: eligibility.eligible, reasons: eligibility.reasons.map((r) => r.code) } });
-  if (!eligibility.eligible) {
-    reasons = eligibility.reasons;
-    for (const it of items.values()) if (it.status === 'pending') Object.assign(it, { status: 'cancelled', reason: 'INELIGIBLE' });
+  let eligible: boolean;
+  if (perItem) {
+    const verdict = await verifyItemEligibility({ application, pack, items: input.items, submittedAt: input.submittedAt });
+    record('eligibility_checked', {
+      detail: { eligible: verdict.eligible, reasons: verdict.reasons.map((r) => r.code), items: verdict.items.map((v) => ({ item: v.item, eligible: v.eligible, reasons: v.reasons.map((r) => r.code) })) },
+    });
+    // A case that ends here is told once, as a whole; one that goes on, item by item.
+    applyVerdict(verdict, verdict.eligible);
+    eligible = verdict.eligible;
+    if (!eligible) reasons = verdict.reasons;
+  } else {
+    const eligibility = await verifyEligibility({ application, pack, submittedAt: input.submittedAt });
+    record('eligibility_checked', { detail: { eligible: eligibility.eligible, reasons: eligibility.reasons.map((r) => r.code) } });
+    eligible = eligibility.eligible;
+    if (!eligible) {
+      reasons = eligibility.reasons;
+      for (const it of items.values()) if (it.status === 'pending') Object.assign(it, { status: 'cancelled', reason: 'INELIGIBLE' });
+    }
+  }
+  if (!eligible) {
     close('ineligible');
   } else {
     const scope = new CancellationScope();
@@ -402,13 +895,14 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         [...items.values()]
           .filter((it) => it.status === 'pending')
           .map((it) =>
-            runItem(it).catch((err) => {
+            (perItem ? runItemHandedOff(it) : runItem(it)).catch((err) => {
               if (isCancellation(err)) return;
               const refusal = refusalOf(err);
               if (!refusal) throw err;
               Object.assign(it, { status: 'rejected', reason: refusal, deadline: undefined, decision: undefined, supplement: undefined });
               resolveBreach(it);
               record('item_refused', { item: it.item, detail: { reason: refusal } });
+              if (perItem) notifyApplicant(it, 'item_refused', { reason: refusal });
             }),
           ),
       ),
@@ -430,6 +924,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     }
   }
 
+  await Promise.all(watchers);
+  if (watcherFailure) throw watcherFailure;
   await projecting;
   await Promise.all(sending);
   await condition(allHandlersFinished);

@@ -1,84 +1,214 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import { CASE_ID_PATTERN, caseIdFor, personKey } from '../../activities/identity';
-import { createReadModelActivities } from '../../activities/read-model';
-import { findCase, listCases } from '../../db/queries';
-import { makeApplicationSchema } from '../../policy/application';
-import { checkEligibility, describeItems } from '../../policy/eligibility';
+import { findCase, listCases, type Scope, type StoredCase } from '../../db/queries';
+import { recordSubmission } from '../../domain/cases';
+import { caseIdFor, personKey } from '../../domain/identity';
+import { makeApplicationSchema, regionSchema } from '../../policy/application';
+import { assessItems, describeItems } from '../../policy/eligibility';
 import { maskIdNumber } from '../../policy/id-number';
-import { createPackRegistry, selectItems } from '../../policy/packs';
-import { CASE_STATUSES, ITEM_CODES, REGIONS, type Application, type ItemCode } from '../../policy/types';
+import { selectItems, type PackCatalogue } from '../../policy/packs';
+import { routeItem } from '../../policy/routing';
+import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application, type ItemCode } from '../../policy/types';
 import { WORKFLOW_TYPE, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate, type CaseInput, type CaseView } from '../../workflows/messages';
 import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
-import { principal, requireRole } from '../auth';
-import { updateCase } from '../case-updates';
+import { principal, type Principal } from '../auth';
+import { actorOf, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
-import { HttpError, invalid, parse } from '../errors';
+import { HttpError, errorSchema, invalid } from '../errors';
+import { Routes, timestamp } from '../route-registry';
+import { caseParams, itemParams } from './params';
 
 const decisionSchema = z.object({
   decision: z.enum(['approve', 'reject', 'request_supplement']),
   comment: z.string().trim().max(1000).optional(),
 });
-const supplementSchema = z.object({
-  item: z.enum(ITEM_CODES),
-  documents: z.array(z.object({ name: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(500) })).min(1).max(50),
-});
+const supplementSchema = (now: () => Date) =>
+  z.object({
+    item: z.enum(ITEM_CODES),
+    documents: z.array(z.object({ name: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(500) })).min(1).max(50),
+    corrections: z
+      .object({
+        bornAt: z.iso
+          .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a UTC offset, e.g. 2026-11-20T08:30:00+08:00' })
+          .refine((v) => Date.parse(v) <= now().getTime(), 'must not be in the future')
+          .optional(),
+      })
+      .optional()
+      .meta({ description: "corrections to the application, while the birth certificate waits on the delivering institution's record (DELIVERY_RECORD_MISMATCH, DELIVERY_RECORD_NOT_FOUND)" }),
+  });
 const withdrawSchema = z.object({ reason: z.string().trim().max(500).optional() }).default({});
-const listSchema = z.object({
-  status: z.enum(CASE_STATUSES).optional(),
-  region: z.enum(REGIONS).optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+// A region is one of the packs loaded when the request arrives; the description shows the code's form.
+const listSchema = (regions?: readonly string[]) =>
+  z.object({
+    status: z.enum(CASE_STATUSES).optional(),
+    region: regionSchema(regions).optional(),
+    page: z.coerce.number().int().min(1).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  });
+export { caseIdSchema, caseParams } from './params';
+
+const reasonSchema = z.object({ code: z.string(), message: z.string() });
+
+/** DESIGN §6 "Case view", as the read model and the workflow's updates answer it. */
+export const caseViewSchema = z
+  .object({
+    caseId: z.string(),
+    region: z.string(),
+    policyVersion: z.string(),
+    status: z.enum(CASE_STATUSES),
+    submittedAt: timestamp,
+    closedAt: timestamp.optional(),
+    reasons: z.array(reasonSchema).optional(),
+    items: z.array(
+      z.object({
+        item: z.enum(ITEM_CODES),
+        department: z.enum(DEPARTMENTS),
+        institution: z.string().optional().meta({ description: "the office the item is routed to: the delivering hospital's code, or <department>:<division code>" }),
+        status: z.enum(ITEM_STATUSES),
+        assignee: z.string().optional().meta({ description: 'the case worker who holds the item' }),
+        startedAt: timestamp.optional(),
+        deadline: timestamp.optional(),
+        escalationLevel: z.number().int(),
+        licence: z.object({ number: z.string(), type: z.string() }).optional(),
+        decidedBy: z.string().optional(),
+        decidedAt: timestamp.optional(),
+        reason: z.string().optional(),
+        reasons: z.array(reasonSchema).optional().meta({ description: 'why an `ineligible` item is: every unmet condition' }),
+      }),
+    ),
+  })
+  .meta({ id: 'CaseView' });
+const caseView = { description: 'the case as it stands now', schema: caseViewSchema };
+
+const noticeSchema = z.object({
+  eligible: z.boolean().meta({ description: 'true when at least one requested item is eligible' }),
+  reasons: z.array(reasonSchema).meta({ description: "the union of the items' reasons (by code)" }),
+  items: z.array(
+    z.object({
+      item: z.enum(ITEM_CODES),
+      eligible: z.boolean(),
+      reasons: z.array(reasonSchema),
+      title: z.string(),
+      department: z.enum(DEPARTMENTS),
+      prerequisites: z.array(z.enum(ITEM_CODES)),
+      materials: z
+        .array(z.object({ name: z.string(), replacedByLicence: z.string().optional(), note: z.string().optional() }))
+        .meta({ description: "what this family brings, or has replaced by an e-licence; `note` says why an e-licence cannot replace a document for them" }),
+    }),
+  ),
 });
-export const caseIdSchema = z.string().regex(CASE_ID_PATTERN, 'not a case ID');
+const submittedSchema = z.object({ caseId: z.string(), status: z.literal('in_progress') });
+const caseListSchema = z.object({
+  cases: z.array(z.object({ caseId: z.string(), region: z.string(), policyVersion: z.string(), status: z.string(), submittedAt: timestamp, closedAt: timestamp.optional() })),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+
+const tag = { name: 'cases', description: 'Applications and the cases they start: the one-time notice, submission, decisions, supplements, withdrawal' };
 
 /**
  * The applicant's form, checked in the order an applicant can act on: the fields
  * (400), whose application it is (403), the items asked for (400), then the
  * eligibility rules (reported all at once).
  */
-export function readApplication(deps: ApiDeps, req: Request) {
-  const application = parse(makeApplicationSchema(() => now(deps)), req.body) as Application;
+function readApplication(deps: ApiDeps, req: Request, application: Application, packs: PackCatalogue) {
   const who = principal(req);
   if (who.sub.toUpperCase() !== application.applicant.idNumber.toUpperCase()) {
     throw new HttpError(403, 'forbidden', 'an applicant can only apply with their own ID number');
   }
-  const pack = (deps.packs ?? shippedPacks).current(application.region);
+  const pack = packs.current(application.region);
   const selection = selectItems(pack, application.items);
   if (selection.errors) throw invalid(selection.errors);
   const items = selection.items.map((d) => d.item);
-  return { application, pack, items, eligibility: checkEligibility(application, pack, now(deps)), describe: () => describeItems(pack, items) };
+  // A document travels with its item: one for an item not applied for would go nowhere.
+  const strays = (application.documents ?? []).flatMap((d, i) => (items.includes(d.item) ? [] : [{ path: `documents.${i}.item`, message: `'${d.item}' is not among the items applied for` }]));
+  if (strays.length > 0) throw invalid(strays);
+  // Claims only: the API reaches no registry. The workflow re-checks with verified facts.
+  const eligibility = assessItems(application, pack, items, now(deps));
+  const notice = () => {
+    const described = new Map(describeItems(pack, items).map((d) => [d.item, d]));
+    return eligibility.items.map((v) => {
+      const { title, department, prerequisites } = described.get(v.item)!;
+      return { item: v.item, eligible: v.eligible, reasons: v.reasons, title, department, prerequisites, materials: v.materials };
+    });
+  };
+  return { application, pack, items, eligibility, notice };
 }
 
-const shippedPacks = createPackRegistry();
 const now = (deps: ApiDeps) => (deps.now ? deps.now() : new Date());
 
-export function casesRouter(deps: ApiDeps): Router {
-  const { client, db, config } = deps;
-  const router = Router();
-  const { projectCase } = createReadModelActivities({ db });
+/** A supervisor's scope from their token: a department, a division prefix, or both. */
+export function scopeOf(who: Principal): Scope | undefined {
+  if (who.role !== 'supervisor' || (!who.department && !who.division)) return undefined;
+  return { ...(who.department && { department: who.department }), ...(who.division && { division: who.division }) };
+}
 
-  function caseIdParam(req: Request): string {
-    return parse(caseIdSchema, req.params.caseId, 'caseId');
-  }
+/** Whether a case worker or a scoped supervisor has anything to do with the case: else it is not disclosed. */
+function concerns(who: Principal, found: StoredCase): boolean {
+  if (who.role === 'case_worker') return found.view.items.some((it) => it.department === who.department && it.institution === who.institution && it.status !== 'not_applied');
+  const scope = scopeOf(who);
+  if (!scope) return true;
+  return found.view.items.some((it) => (!scope.department || it.department === scope.department) && (!scope.division || (found.divisions[it.item] ?? '').startsWith(scope.division)));
+}
+
+export function casesRouter(deps: ApiDeps): Routes {
+  const { client, db, config } = deps;
+  const routes = new Routes({ tag });
+  // "Not in the future" is judged by the API's clock, which tests may pin; the region by the packs loaded now.
+  const applicationSchema = makeApplicationSchema(() => now(deps)).meta({ id: 'Application', description: 'the one form (一表申请) of DESIGN §6' });
+  const catalogues = new WeakMap<Request, PackCatalogue>();
+  const application = {
+    body: async (req: Request) => {
+      const catalogue = await deps.packs.catalogue();
+      catalogues.set(req, catalogue);
+      return makeApplicationSchema(() => now(deps), catalogue.regions());
+    },
+  };
 
   /** The case as the read model holds it, after checking the caller may see it. */
-  async function visibleCase(req: Request): Promise<CaseView> {
-    const found = await findCase(db, caseIdParam(req));
+  async function visibleCase(req: Request, caseId: string): Promise<CaseView> {
+    const found = await findCase(db, caseId);
     if (!found) throw new HttpError(404, 'not_found', 'no such case');
     const who = principal(req);
     if (who.role === 'applicant' && found.applicantHash !== personKey(config.idHashKey, who.sub)) {
       throw new HttpError(403, 'forbidden', 'this case belongs to another applicant');
     }
+    if (!concerns(who, found)) throw new HttpError(404, 'not_found', 'no such case');
     return found.view;
   }
 
-  router.post('/cases', requireRole('applicant'), async (req, res) => {
-    const { application, pack, items, eligibility } = readApplication(deps, req);
+  routes.post('/eligibility', {
+    operationId: 'checkEligibility',
+    summary: 'The one-time notice (一次告知) for an application; nothing is started',
+    roles: ['applicant'],
+    body: applicationSchema,
+    atRequest: application,
+    responses: { 200: { description: 'whether the application is eligible, every reason if not, and what each item asks for', schema: noticeSchema } },
+  }, (req, res, { body }) => {
+    const { eligibility, notice } = readApplication(deps, req, body(), catalogues.get(req)!);
+    res.json({ eligible: eligibility.eligible, reasons: eligibility.reasons, items: notice() });
+  });
+
+  routes.post('/cases', {
+    operationId: 'submitCase',
+    summary: 'Submit an application: one case per child, going on with the items that are eligible',
+    roles: ['applicant'],
+    body: applicationSchema,
+    atRequest: application,
+    responses: {
+      201: { description: 'the case started', schema: submittedSchema, headers: z.object({ location: z.string().meta({ description: 'the case, /api/cases/{caseId}' }) }) },
+    },
+    errors: {
+      409: { description: 'a case for this child already exists (`duplicate`)', schema: errorSchema.extend({ caseId: z.string() }) },
+      422: { description: 'no requested item meets its conditions (`ineligible`), with every reason', schema: errorSchema.extend({ reasons: z.array(reasonSchema) }) },
+    },
+  }, async (req, res, { body }) => {
+    const { application, pack, items, eligibility } = readApplication(deps, req, body(), catalogues.get(req)!);
     if (!eligibility.eligible) {
-      throw new HttpError(422, 'ineligible', 'the application does not meet the conditions of the joint service', { reasons: eligibility.reasons });
+      throw new HttpError(422, 'ineligible', 'no requested item meets the conditions of the joint service', { reasons: eligibility.reasons });
     }
     const caseId = caseIdFor(config.idHashKey, application.mother.idNumber, application.delivery.bornAt);
     // The engine refuses duplicates while it keeps the case; the read model remembers beyond its retention.
@@ -112,69 +242,108 @@ export function casesRouter(deps: ApiDeps): Router {
     }
     // Visible at once, before the workflow's first projection lands; never overwrites it.
     // Only a convenience: the case has started, and the workflow projects it anyway.
-    const applied = new Set(items);
-    await projectCase({
-      revision: 0,
+    // Items the claims already rule out show so from the start; the workflow's verified verdict follows.
+    const verdicts = new Map(eligibility.items.map((v) => [v.item, v]));
+    const early = (item: (typeof pack.items)[number]['item']): Pick<CaseView['items'][number], 'status' | 'reason' | 'reasons'> => {
+      const v = verdicts.get(item);
+      if (!v) return { status: 'not_applied' };
+      if (v.eligible) return { status: 'pending' };
+      return v.reasons.some((r) => r.code !== 'PREREQUISITE_INELIGIBLE') ? { status: 'ineligible', reasons: v.reasons } : { status: 'cancelled', reason: 'PREREQUISITE_INELIGIBLE' };
+    };
+    const routes = new Map(pack.items.map((d) => [d.item, routeItem(d, application)]));
+    await recordSubmission(db, {
       view: {
         caseId,
         region: pack.region,
         policyVersion: pack.version,
         status: 'in_progress',
         submittedAt,
-        items: pack.items.map((d) => ({ item: d.item, department: d.department, status: applied.has(d.item) ? 'pending' : 'not_applied', escalationLevel: 0 })),
+        items: pack.items.map((d) => ({ item: d.item, department: d.department, institution: routes.get(d.item)!.institution, escalationLevel: 0, ...early(d.item) })),
       },
       applicantHash: input.applicantHash,
       applicantMasked: input.applicantMasked,
-      events: [],
-      breaches: [],
-    }).catch((err: Error) => deps.logger.warn({ caseId, err: err.message }, 'early projection failed; the workflow will project the case'));
+      divisions: Object.fromEntries([...routes].map(([item, r]) => [item, r.division])),
+    }).catch((err: { code?: string }) => deps.logger.warn({ caseId, code: err.code }, 'early record of the case failed; the workflow will project it'));
     deps.logger.info({ caseId, region: pack.region, policyVersion: pack.version, items: items.length }, 'case submitted');
     res.status(201).location(`/api/cases/${caseId}`).json({ caseId, status: 'in_progress' });
   });
 
-  router.get('/cases', requireRole('supervisor', 'auditor'), async (req, res) => {
-    const filter = parse(listSchema, req.query);
-    const { cases, total } = await listCases(db, filter);
-    res.json({ cases, total, page: filter.page, pageSize: filter.pageSize });
+  routes.get('/cases', {
+    operationId: 'listCases',
+    summary: 'Cases, newest first, a page at a time (a supervisor whose token names a department or division sees the cases with an item in it)',
+    roles: ['supervisor', 'auditor'],
+    query: listSchema(),
+    atRequest: { query: async () => listSchema((await deps.packs.catalogue()).regions()) },
+    responses: { 200: { description: 'one page of cases and how many match', schema: caseListSchema } },
+  }, async (req, res, { query }) => {
+    const { cases, total } = await listCases(db, { ...query, scope: scopeOf(principal(req)) });
+    res.json({ cases, total, page: query.page, pageSize: query.pageSize });
   });
 
-  router.get('/cases/:caseId', requireRole('applicant', 'case_worker', 'supervisor', 'auditor'), async (req, res) => {
-    res.json(await visibleCase(req));
+  routes.get('/cases/:caseId', {
+    operationId: 'getCase',
+    summary: 'A case as it stands (an applicant sees their own only; a case worker, a case with an item routed to their institution)',
+    roles: ['applicant', 'case_worker', 'supervisor', 'auditor'],
+    params: caseParams,
+    responses: { 200: caseView },
+    errors: { 404: "no such case, or none of its items is routed to the case worker's institution or in the supervisor's scope (`not_found`)" },
+  }, async (req, res, { params }) => {
+    res.json(await visibleCase(req, params.caseId));
   });
 
-  router.post('/cases/:caseId/items/:item/decision', requireRole('case_worker'), async (req, res) => {
-    const caseId = caseIdParam(req);
-    const item = parse(z.enum(ITEM_CODES), req.params.item, 'item') as ItemCode;
-    const body = parse(decisionSchema, req.body ?? {});
+  routes.post('/cases/:caseId/items/:itemKey/decision', {
+    operationId: 'decideItem',
+    summary: "Approve, reject or ask for a supplement: a case worker of the item's institution (deciding an unclaimed item claims it)",
+    roles: ['case_worker'],
+    params: itemParams,
+    body: decisionSchema,
+    responses: { 200: caseView },
+    errors: {
+      403: "the caller's role may not decide (`forbidden`), or the item belongs to another department (`wrong_department`)",
+      404: "no such case, or the item is routed to another institution (`not_found`)",
+      409: {
+        description: 'the item is not in review (`item_not_in_review`), the case is closed, or another case worker holds the item (`claimed`, with `assignee`)',
+        schema: errorSchema.extend({ assignee: z.string().nullable().optional() }),
+      },
+    },
+  }, async (req, res, { params, body }) => {
+    const { caseId, itemKey } = params;
+    const decision = body();
     const who = principal(req);
-    const view = await updateCase(client, db, caseId, decideItemUpdate, { item, ...body, actor: { sub: who.sub, role: who.role, department: who.department } }, ['item_not_in_review', 'the case is closed']);
-    deps.logger.info({ caseId, item, decision: body.decision, department: who.department }, 'item decided');
+    // The key is checked by the case itself: one it does not have is refused like an item not in review.
+    const view = await updateCase(client, db, caseId, decideItemUpdate, { item: itemKey as ItemCode, ...decision, actor: actorOf(who) }, ['item_not_in_review', 'the case is closed']);
+    deps.logger.info({ caseId, item: itemKey, decision: decision.decision, department: who.department, institution: who.institution }, 'item decided');
     res.json(view);
   });
 
-  router.post('/cases/:caseId/supplement', requireRole('applicant'), async (req, res) => {
-    await visibleCase(req);
-    const body = parse(supplementSchema, req.body ?? {});
-    const view = await updateCase(client, db, caseIdParam(req), supplyDocumentsUpdate, body as { item: ItemCode; documents: { name: string; reference: string }[] }, ['nothing_awaiting_supplement', 'the case is closed']);
+  routes.post('/cases/:caseId/supplement', {
+    operationId: 'supplyDocuments',
+    summary: 'Supply the documents a case worker asked for (the applicant of the case)',
+    roles: ['applicant'],
+    params: caseParams,
+    body: supplementSchema(() => now(deps)),
+    responses: { 200: caseView },
+    errors: { 404: 'no such case (`not_found`)', 409: 'no item of the case awaits a supplement (`nothing_awaiting_supplement`), or the case is closed' },
+  }, async (req, res, { params, body }) => {
+    await visibleCase(req, params.caseId);
+    const view = await updateCase(client, db, params.caseId, supplyDocumentsUpdate, body(), ['nothing_awaiting_supplement', 'the case is closed']);
     res.json(view);
   });
 
-  router.post('/cases/:caseId/withdraw', requireRole('applicant'), async (req, res) => {
-    await visibleCase(req);
-    const body = parse(withdrawSchema, req.body ?? {});
-    const view = await updateCase(client, db, caseIdParam(req), withdrawCaseUpdate, body, ['case_closed', 'the case is already closed']);
+  routes.post('/cases/:caseId/withdraw', {
+    operationId: 'withdrawCase',
+    summary: 'Withdraw a case (the applicant of the case)',
+    roles: ['applicant'],
+    params: caseParams,
+    body: withdrawSchema,
+    responses: { 200: caseView },
+    errors: { 404: 'no such case (`not_found`)', 409: 'the case is already closed (`case_closed`)' },
+  }, async (req, res, { params, body }) => {
+    await visibleCase(req, params.caseId);
+    const view = await updateCase(client, db, params.caseId, withdrawCaseUpdate, body(), ['case_closed', 'the case is already closed']);
     deps.logger.info({ caseId: view.caseId }, 'case withdrawn');
     res.json(view);
   });
 
-  return router;
-}
-
-export function eligibilityRouter(deps: ApiDeps): Router {
-  const router = Router();
-  router.post('/eligibility', requireRole('applicant'), (req, res) => {
-    const { eligibility, describe } = readApplication(deps, req);
-    res.json({ eligible: eligibility.eligible, reasons: eligibility.reasons, items: describe() });
-  });
-  return router;
+  return routes;
 }

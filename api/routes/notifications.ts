@@ -1,10 +1,9 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { personKey } from '../../activities/identity';
+import { personKey } from '../../domain/identity';
 import { listNotifications } from '../../db/notifications';
-import { principal, requireRole } from '../auth';
+import { principal } from '../auth';
 import type { ApiDeps } from '../deps';
-import { parse } from '../errors';
+import { Routes, timestamp } from '../route-registry';
 import { caseIdSchema } from './cases';
 
 // Notifications, read by their recipients: an applicant their own (matched by the
@@ -16,10 +15,32 @@ const query = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export function notificationsRouter({ db, config }: ApiDeps): Router {
-  const router = Router();
-  router.get('/notifications', requireRole('applicant', 'supervisor'), async (req, res) => {
-    const filter = parse(query, req.query);
+const notificationsSchema = z.object({
+  notifications: z.array(
+    z.object({
+      id: z.number().int(),
+      caseId: z.string(),
+      audience: z.string().meta({ description: 'applicant or supervisor' }),
+      department: z.string().nullable(),
+      item: z.string().nullable(),
+      template: z.string(),
+      params: z.record(z.string(), z.unknown()),
+      address: z.string().meta({ description: 'where the SMS went: masked for applicants, a roster alias for supervisors' }),
+      createdAt: timestamp,
+      sentAt: timestamp.nullable(),
+    }),
+  ),
+});
+
+export function notificationsRouter({ db, config }: ApiDeps): Routes {
+  const routes = new Routes({ tag: { name: 'notifications', description: 'The SMS notifications the service sent, read by their recipients' } });
+  routes.get('/notifications', {
+    operationId: 'listNotifications',
+    summary: "Notifications sent to the caller, newest first (an applicant's own; a supervisor's department, or every department without a department claim)",
+    roles: ['applicant', 'supervisor'],
+    query,
+    responses: { 200: { description: 'the notifications', schema: notificationsSchema } },
+  }, async (req, res, { query: filter }) => {
     const who = principal(req);
     const notifications =
       who.role === 'applicant'
@@ -27,5 +48,5 @@ export function notificationsRouter({ db, config }: ApiDeps): Router {
         : await listNotifications(db, { ...filter, audience: 'supervisor', recipientKey: who.department });
     res.json({ notifications });
   });
-  return router;
+  return routes;
 }

@@ -1,12 +1,42 @@
-import { Router } from 'express';
+import { z } from 'zod';
 import { listTasks } from '../../db/queries';
-import { principal, requireRole } from '../auth';
+import { principal } from '../auth';
 import type { ApiDeps } from '../deps';
+import { Routes, timestamp } from '../route-registry';
 
-export function tasksRouter({ db }: ApiDeps): Router {
-  const router = Router();
-  router.get('/tasks', requireRole('case_worker'), async (req, res) => {
-    res.json({ tasks: await listTasks(db, principal(req).department!) });
+const tasksQuery = z.object({
+  assignee: z.enum(['me', 'unassigned', 'all']).default('all').meta({ description: 'items held by the caller, by nobody, or all of them' }),
+});
+
+const tasksSchema = z.object({
+  tasks: z.array(
+    z.object({
+      key: z.string().meta({ description: 'the item in its case, for the item routes' }),
+      caseId: z.string(),
+      item: z.string(),
+      department: z.string(),
+      institution: z.string(),
+      status: z.string(),
+      assignee: z.string().optional(),
+      deadline: timestamp.nullable(),
+      escalationLevel: z.number().int(),
+    }),
+  ),
+});
+
+export function tasksRouter({ db }: ApiDeps): Routes {
+  const routes = new Routes({ tag: { name: 'tasks', description: "An institution's inbox" } });
+  routes.get('/tasks', {
+    operationId: 'listTasks',
+    summary: "The items in review routed to the caller's institution, most urgent first",
+    roles: ['case_worker'],
+    query: tasksQuery,
+    responses: { 200: { description: 'the inbox', schema: tasksSchema } },
+  }, async (req, res, { query }) => {
+    const who = principal(req);
+    const assignee = query.assignee === 'me' ? { me: who.sub } : query.assignee === 'unassigned' ? ('unassigned' as const) : undefined;
+    // requireRole made sure a case worker's token names both.
+    res.json({ tasks: await listTasks(db, { department: who.department!, institution: who.institution!, assignee }) });
   });
-  return router;
+  return routes;
 }

@@ -1,20 +1,23 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { findArchived, verifyChain } from '../../db/archive';
 import { archivedHistories } from '../../db/schema';
 import type { Application } from '../../policy/types';
 import { startArchiver, sweepClosedCases } from '../../worker/archiver';
+import { buildTimeline } from '../../domain/history';
 import { replayCases } from '../../worker/replay';
-import { dataConverter } from '../../worker/temporal';
-import { testEnv } from '../harness';
+import { dataConverter } from '../../runtime/temporal';
+import { newWorker, testEnv } from '../harness';
 import { Scenario, itemOf } from './scenario';
 
 // Audit: histories archived once and kept after the engine forgets them, a readable
@@ -46,6 +49,14 @@ describe('audit', function () {
 
   const get = (path: string) => s.api.get(path).set('authorization', `Bearer ${auditor}`);
   const post = (path: string, body: object) => s.api.post(path).set('authorization', `Bearer ${auditor}`).send(body);
+  /** Replays run in a worker: one polls the scenario's task queue while the API waits for its answer. */
+  const replay = async (body: object) => {
+    let res: Awaited<ReturnType<typeof post>> | undefined;
+    await s.run(async () => {
+      res = await post('/api/audit/replay', body);
+    });
+    return res!;
+  };
 
   before(async function () {
     this.timeout(120_000);
@@ -71,12 +82,13 @@ describe('audit', function () {
     const logged = s.env.api(s.taskQueue, { logger: pino({ level: 'debug' }, logs) });
 
     await s.run(async () => {
+      await s.recordDelivery(app);
       const submitted = await logged.post('/api/cases').set('authorization', `Bearer ${await s.applicantToken(app)}`).send(app);
       assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
       completed = submitted.body.caseId;
       const applicant = await s.applicantToken(app);
       await s.waitFor(completed, (v) => itemOf(v, 'birth_certificate').escalationLevel >= 1, 'the birth certificate to breach its deadline');
-      const worker = (department: 'hospital' | 'police' | 'medical_insurance' | 'hrss') => s.auth({ sub: `staff-${department}-9`, role: 'case_worker', department });
+      const worker = (department: 'hospital' | 'police' | 'medical_insurance' | 'hrss') => s.caseWorker(completed, department, `staff-${department}-9`);
       const decide = async (item: string, department: 'hospital' | 'police' | 'medical_insurance' | 'hrss', decision: string, comment?: string) => {
         const res = await logged
           .post(`/api/cases/${completed}/items/${item}/decision`)
@@ -105,6 +117,8 @@ describe('audit', function () {
 
       open = await s.submit(s.application());
       await s.waitForItems(open, { birth_certificate: 'in_review' });
+      // Both closed cases finish their last notices on this worker, so they are closed (and archivable) when it stops.
+      await Promise.all([completed, withdrawn].map((id) => s.env.client.workflow.getHandle(id).result()));
     });
   });
 
@@ -114,11 +128,12 @@ describe('audit', function () {
       const archived = sweeps.flatMap((r) => r.archived);
       assert.equal(new Set(archived).size, archived.length, 'no case archived twice');
       assert.deepEqual(sweeps.flatMap((r) => r.failures), []);
-      for (const caseId of [completed, withdrawn]) {
+      for (const [caseId, status] of [[completed, 'completed'], [withdrawn, 'withdrawn']]) {
         const entry = await findArchived(s.env.db.db, caseId);
         assert.ok(entry, `${caseId} archived`);
         assert.match(entry.digest, /^[0-9a-f]{64}$/);
-        assert.equal(entry.status, 'completed', 'the engine’s closure status');
+        // The engine says COMPLETED for both: the archive keeps how the case itself ended.
+        assert.equal(entry.status, status, 'the case’s own status');
         assert.ok(entry.closedAt.getTime() <= entry.archivedAt.getTime());
       }
       assert.equal(await findArchived(s.env.db.db, open), undefined, 'an open case is not archived');
@@ -146,9 +161,12 @@ describe('audit', function () {
           await s.waitForItems(late, { birth_certificate: 'in_review' });
           const w = await s.api.post(`/api/cases/${late}/withdraw`).set('authorization', `Bearer ${await s.applicantToken(other)}`).send({});
           assert.equal(w.status, 200);
+          // The update answers once the case is withdrawn; the workflow closes after its last notices are sent, on this worker.
+          await s.env.client.workflow.getHandle(late).result();
         });
         const entry = await eventually(() => findArchived(s.env.db.db, late), 'the periodic sweep to archive the new closed case');
         assert.equal(entry.caseId, late);
+        assert.equal(entry.status, 'withdrawn');
       } finally {
         await archiver.stop();
       }
@@ -210,7 +228,7 @@ describe('audit', function () {
     it('is for auditors only', async function () {
       for (const path of [`/api/cases/${completed}/history`, `/api/cases/${completed}/history/raw`, '/api/audit/verify']) {
         assert.equal((await s.api.get(path)).status, 401);
-        for (const principal of [{ sub: 'x', role: 'supervisor' as const }, { sub: 'y', role: 'case_worker' as const, department: 'hospital' as const }, { sub: app.applicant.idNumber, role: 'applicant' as const }]) {
+        for (const principal of [{ sub: 'x', role: 'supervisor' as const }, { sub: 'y', role: 'case_worker' as const, department: 'hospital' as const, institution: app.delivery.institutionCode }, { sub: app.applicant.idNumber, role: 'applicant' as const }]) {
           assert.equal((await s.api.get(path).set('authorization', `Bearer ${await s.auth(principal)}`)).status, 403);
         }
       }
@@ -259,7 +277,7 @@ describe('audit', function () {
       assert.equal(row.applicant_masked, `${app.applicant.idNumber.slice(0, 6)}********${app.applicant.idNumber.slice(-4)}`);
     });
 
-    it('decrypts for the Temporal UI through the codec endpoint, for auditors and admins only', async function () {
+    it('decrypts for the Temporal UI through the codec endpoint, for auditors only', async function () {
       const raw = JSON.parse((await get(`/api/cases/${completed}/history/raw`)).text);
       const payloads = raw.events[0].workflowExecutionStartedEventAttributes.input.payloads;
       const origin = `http://127.0.0.1:${s.env.config.temporalPort + 1000}`;
@@ -272,7 +290,7 @@ describe('audit', function () {
       assert.equal(foreign.headers['access-control-allow-origin'], undefined);
 
       assert.equal((await s.api.post('/api/codec/decode').send({ payloads })).status, 401);
-      const caseWorker = await s.auth({ sub: 'w', role: 'case_worker', department: 'hospital' });
+      const caseWorker = await s.auth({ sub: 'w', role: 'case_worker', department: 'hospital', institution: app.delivery.institutionCode });
       assert.equal((await s.api.post('/api/codec/decode').set('authorization', `Bearer ${caseWorker}`).send({ payloads })).status, 403);
 
       const decoded = await s.api.post('/api/codec/decode').set('origin', origin).set('x-namespace', 'default').set('authorization', `Bearer ${auditor}`).send({ payloads });
@@ -290,11 +308,15 @@ describe('audit', function () {
       assert.equal((await s.api.post('/api/codec/decode').set('cookie', cookie).send({ payloads })).status, 200);
 
       assert.equal((await s.api.post('/api/codec/encode').set('authorization', `Bearer ${auditor}`).send({ payloads: decoded.body.payloads })).status, 403, 'auditors read, never write');
+      // Separation of duties: the admin manages calendars and tokens, and never reads personal data.
       const admin = await s.auth({ sub: 'root', role: 'admin' });
+      assert.equal((await s.api.post('/api/codec/decode').set('authorization', `Bearer ${admin}`).send({ payloads })).status, 403, 'admins never decode');
+      assert.equal((await s.api.get(`/api/codec/login?token=${admin}`)).status, 403);
+      // Encoding (the UI sending a signal with input) reveals nothing, and stays the admin's.
       const encoded = await s.api.post('/api/codec/encode').set('authorization', `Bearer ${admin}`).send({ payloads: decoded.body.payloads });
       assert.equal(encoded.status, 200);
       assert.notEqual(encoded.body.payloads[0].data, decoded.body.payloads[0].data);
-      const back = await s.api.post('/api/codec/decode').set('authorization', `Bearer ${admin}`).send({ payloads: encoded.body.payloads });
+      const back = await s.api.post('/api/codec/decode').set('authorization', `Bearer ${auditor}`).send({ payloads: encoded.body.payloads });
       assert.deepEqual(back.body.payloads, decoded.body.payloads);
 
       const bad = await s.api.post('/api/codec/decode').set('authorization', `Bearer ${auditor}`).send({ payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64'), 'encryption-key-id': Buffer.from('test').toString('base64') }, data: 'AAAA' }] });
@@ -306,7 +328,7 @@ describe('audit', function () {
   describe('replay', function () {
     it('replays every archived case against the current workflow code', async function () {
       const started = Date.now();
-      const res = await post('/api/audit/replay', {});
+      const res = await replay({});
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual(res.body.failures, []);
       const [{ n }] = await s.env.db.sql`select count(*)::int as n from archived_histories`;
@@ -316,7 +338,7 @@ describe('audit', function () {
 
     it('replays named cases, open ones from the engine, and reports unknown ones', async function () {
       const unknown = 'case-0123456789abcdef01234567';
-      const res = await post('/api/audit/replay', { caseIds: [completed, open, unknown] });
+      const res = await replay({ caseIds: [completed, open, unknown] });
       assert.equal(res.status, 200);
       assert.equal(res.body.replayed, 2);
       assert.deepEqual(res.body.failures.map((f: { caseId: string }) => f.caseId), [unknown]);
@@ -325,12 +347,10 @@ describe('audit', function () {
     });
 
     it('names each case that no longer replays, with the reason', async function () {
-      const altered = bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/altered-workflow'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-      const res = await s.env
-        .api(s.taskQueue, { workflowBundle: altered })
-        .post('/api/audit/replay')
-        .set('authorization', `Bearer ${auditor}`)
-        .send({ caseIds: [completed] });
+      // A worker whose replays are checked against altered code, as after a careless deploy.
+      const altered = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/altered-workflow'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+      const { worker, taskQueue } = await newWorker(s.env, { replayBundle: altered });
+      const res = await worker.runUntil(s.env.api(taskQueue).post('/api/audit/replay').set('authorization', `Bearer ${auditor}`).send({ caseIds: [completed] }));
       assert.equal(res.status, 200);
       assert.equal(res.body.replayed, 1);
       assert.equal(res.body.failures.length, 1);
@@ -409,9 +429,74 @@ describe('audit', function () {
       assert.match(String(raw.headers['content-type']), /application\/json/);
       assert.equal(raw.text, entry.history, 'the archived history, byte for byte');
       await Worker.runReplayHistory({ workflowBundle: s.env.bundle, dataConverter: dataConverter(s.env.config) }, historyFromJSON(JSON.parse(raw.text)), withdrawn);
-      const replay = await post('/api/audit/replay', { caseIds: [withdrawn] });
-      assert.deepEqual(replay.body, { replayed: 1, failures: [] });
+      const replayed = await replay({ caseIds: [withdrawn] });
+      assert.deepEqual(replayed.body, { replayed: 1, failures: [] });
     });
+  });
+});
+
+// Timelines of committed golden histories: no engine needed to read them, only the test
+// payload key they are encrypted with.
+describe('timeline of a committed history', function () {
+  type Entry = { at: string; type: string; item?: string; actor?: string; detail?: Record<string, unknown> };
+  const golden = (name: string): History => historyFromJSON(JSON.parse(readFileSync(join(__dirname, '..', 'histories', `${name}.json`), 'utf8')));
+  const timeline = async (history: History): Promise<Entry[]> => buildTimeline(history, dataConverter((await testEnv()).config));
+  const scheduled = (history: History) => (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+  /** What happened, by whom, to which item: the same whichever way the events travelled. */
+  const account = (events: Entry[]) => events.map((e) => `${e.type}:${e.item ?? ''}:${e.actor ?? ''}`).sort();
+
+  function assertCompletedNationalCase(events: Entry[]): void {
+    const types = events.map((e) => e.type);
+    assert.deepEqual(types.slice(0, 2), ['case_submitted', 'eligibility_checked']);
+    assert.match(String(events[0].detail?.applicant), /^\d{6}\*{8}[\dX]{4}$/, 'the applicant, masked');
+    assert.deepEqual(events.at(-1), { at: events.at(-1)?.at, type: 'case_closed', detail: { status: 'completed' } });
+    for (const type of ['item_started', 'deadline_set', 'item_decided', 'licence_issued']) assert.equal(types.filter((t) => t === type).length, 5, `five ${type}`);
+    assert.deepEqual(events.filter((e) => e.type === 'item_decided').map((e) => e.actor).sort(), ['worker-hospital', 'worker-hospital', 'worker-hrss', 'worker-medical_insurance', 'worker-police']);
+    const times = events.map((e) => Date.parse(e.at));
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'chronological');
+  }
+
+  it('reads a case from before the record had an envelope from its projectCase snapshots', async function () {
+    const history = golden('national-completed');
+    assert.ok(scheduled(history).some((a) => a.activityType?.name === 'projectCase'), 'a history of the old shape');
+    assertCompletedNationalCase(await timeline(history));
+  });
+
+  it('reads the versioned record wherever it travels, whatever the activity carrying it is called', async function () {
+    const history = golden('national-completed-case-events');
+    assert.ok(!scheduled(history).some((a) => a.activityType?.name === 'projectCase'), 'a history of the new shape');
+    const events = await timeline(history);
+    assertCompletedNationalCase(events);
+    // The same case, told the same way as in the old shape.
+    assert.deepEqual(account(events), account(await timeline(golden('national-completed'))));
+    for (const activity of scheduled(history)) activity.activityType = { name: `renamed-${activity.activityType?.name}` };
+    assert.deepEqual(await timeline(history), events, 'no activity name is needed to find the record');
+  });
+
+  it('shows a record no reader understands as unreadable, where it was, instead of leaving a gap', async function () {
+    const history = golden('national-completed-case-events');
+    const before = await timeline(history);
+    const { payloadCodecs = [] } = dataConverter((await testEnv()).config);
+    // A later version of the record, as a newer worker might write it.
+    let hidden = 0;
+    for (const activity of scheduled(history)) {
+      const [payload] = await payloadCodecs[0].decode(activity.input?.payloads ?? []);
+      const value = payload && defaultPayloadConverter.fromPayload<{ schema?: string; events?: { type: string }[] }>(payload);
+      if (value?.schema !== 'newborn.case-events' || !value.events?.some((e) => e.type === 'licence_issued')) continue;
+      activity.input = { payloads: await payloadCodecs[0].encode([defaultPayloadConverter.toPayload({ ...value, version: 2 })]) };
+      hidden = value.events.length;
+      break;
+    }
+    const after = await timeline(history);
+    const unreadable = after.filter((e) => e.type === 'record_unreadable');
+    assert.equal(unreadable.length, 1);
+    assert.equal(unreadable[0].detail?.version, 2);
+    assert.match(String(unreadable[0].detail?.error), /no reader for version 2/);
+    assert.ok(hidden > 0);
+    assert.equal(after.length, before.length - hidden + 1, 'the events of that record, and nothing else, are replaced by the notice');
+    assert.ok(after.filter((e) => e.type === 'licence_issued').length < before.filter((e) => e.type === 'licence_issued').length);
+    const at = after.indexOf(unreadable[0]);
+    assert.ok(at > 0 && at < after.length - 1, 'in its place among the events');
   });
 });
 

@@ -1,5 +1,13 @@
 import { strict as assert } from 'node:assert';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { UPDATE_ERRORS, caseViewQuery, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate } from '../../workflows/messages';
 import { Scenario, itemOf, statusOf } from './scenario';
+
+// Golden histories recorded here stand for cases started with eligibility per item and
+// the clock from the hand-off (`-items`); those with `-case-events` for cases started
+// with the case's events in their own envelope, before that; those without a suffix
+// for cases started before either.
 
 // A national case through the real engine, database and department simulator, as
 // the parents and the case workers of each department would live it.
@@ -44,7 +52,9 @@ describe('a national newborn case', function () {
       assert.ok(view.closedAt);
       assert.ok(view.items.every((i) => i.status === 'completed' && i.licence));
       assert.equal(new Set(view.items.map((i) => i.licence!.number)).size, 5, 'five distinct licences');
-      await s.recordGolden(caseId, 'national-completed');
+      // Projected change by change, the read model holds what the workflow holds.
+      assert.deepEqual(view, await s.env.client.workflow.getHandle(caseId).query(caseViewQuery));
+      await s.recordGolden(caseId, 'national-completed-items');
     });
   });
 
@@ -67,7 +77,7 @@ describe('a national newborn case', function () {
       assert.equal((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).status, 200);
       const closed = await s.waitFor(caseId, (v) => v.status !== 'in_progress', 'the case to close');
       assert.equal(closed.status, 'partially_completed');
-      await s.recordGolden(caseId, 'national-rejection-cascade');
+      await s.recordGolden(caseId, 'national-rejection-cascade-items');
     });
   });
 
@@ -100,7 +110,7 @@ describe('a national newborn case', function () {
       assert.deepEqual(vaccination?.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
 
       assert.equal(statusOf((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).body, 'vaccination_certificate'), 'completed');
-      await s.recordGolden(caseId, 'national-supplement-answered-in-review');
+      await s.recordGolden(caseId, 'national-supplement-answered-in-review-items');
     });
   });
 
@@ -126,7 +136,8 @@ describe('a national newborn case', function () {
       assert.equal(twice.body.error, 'case_closed');
       const late = await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve');
       assert.equal(late.status, 409);
-      await s.recordGolden(caseId, 'national-withdrawn');
+      assert.deepEqual(await s.view(caseId), await s.env.client.workflow.getHandle(caseId).query(caseViewQuery), 'the read model holds what the workflow holds');
+      await s.recordGolden(caseId, 'national-withdrawn-items');
     });
   });
 
@@ -141,7 +152,7 @@ describe('a national newborn case', function () {
         const view = await s.waitForItems(caseId, { vaccination_certificate: 'rejected', birth_certificate: 'in_review' });
         assert.equal(itemOf(view, 'vaccination_certificate').reason, 'DEPARTMENT_REFUSED');
         assert.equal(view.status, 'in_progress', 'a refusal ends the item, not the case');
-        await s.recordGolden(caseId, 'national-department-refused');
+        await s.recordGolden(caseId, 'national-department-refused-items');
       });
     } finally {
       await refuse([]);
@@ -165,17 +176,48 @@ describe('a national newborn case', function () {
     await s.run(async () => {
       const caseId = await s.submit(s.application());
       await s.waitForItems(caseId, { birth_certificate: 'in_review' });
-      const before = (await s.env.client.workflow.getHandle(caseId).fetchHistory()).events?.length ?? 0;
       const wrong = await s.decide(caseId, 'birth_certificate', 'police', 'approve');
       assert.equal(wrong.status, 403);
       assert.equal(wrong.body.error, 'wrong_department');
       const notYet = await s.decide(caseId, 'hukou_registration', 'police', 'approve');
       assert.equal(notYet.status, 409);
       assert.equal(notYet.body.error, 'item_not_in_review');
-      const history = await s.env.client.workflow.getHandle(caseId).fetchHistory();
-      const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
-      assert.equal(accepted.length, 0, 'refused updates leave no trace in the history');
-      assert.ok((history.events?.length ?? 0) >= before);
+      const updatesInHistory = async () =>
+        ((await s.env.client.workflow.getHandle(caseId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAdmittedEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes).length;
+      assert.equal(await updatesInHistory(), 0, 'refused updates leave no trace in the history');
+      // The same probe sees an accepted one: accepted and completed.
+      assert.equal((await s.decide(caseId, 'birth_certificate', 'hospital', 'approve')).status, 200);
+      assert.equal(await updatesInHistory(), 2);
+    });
+  });
+
+  it('refuses malformed updates sent straight to the engine, before they reach the history, and goes on', async function () {
+    const s = await Scenario.start();
+    await s.run(async () => {
+      const app = s.application();
+      const caseId = await s.submit(app);
+      await s.waitForItems(caseId, { vaccination_certificate: 'in_review' });
+      assert.equal((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'request_supplement', '请补充接种记录')).status, 200);
+      const handle = s.env.client.workflow.getHandle(caseId);
+      const refused = async (send: () => Promise<unknown>, type: string) =>
+        assert.rejects(send, (err: unknown) => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === type);
+      // The API's schemas refuse these; another client of the engine is checked by the validators alone.
+      const malformed: [() => Promise<unknown>, string][] = [
+        [() => handle.executeUpdate(supplyDocumentsUpdate, { args: [{ item: 'vaccination_certificate', documents: 'scan.pdf' } as never] }), UPDATE_ERRORS.invalidInput],
+        [() => handle.executeUpdate(supplyDocumentsUpdate, { args: [{ item: 'vaccination_certificate', documents: [{ name: 7 }] } as never] }), UPDATE_ERRORS.invalidInput],
+        [() => handle.executeUpdate(decideItemUpdate, { args: [{ item: 'birth_certificate', decision: 'approve' } as never] }), UPDATE_ERRORS.invalidInput],
+        [() => handle.executeUpdate(decideItemUpdate, { args: [{ item: 'birth_certificate', decision: 'stamp', actor: { sub: 'w', role: 'case_worker', department: 'hospital' } } as never] }), UPDATE_ERRORS.invalidInput],
+        [() => handle.executeUpdate(decideItemUpdate, { args: [{ item: 'no_such_item', decision: 'approve', actor: { sub: 'w', role: 'case_worker', department: 'hospital' } } as never] }), UPDATE_ERRORS.unknownItem],
+        [() => handle.executeUpdate(withdrawCaseUpdate, { args: [null as never] }), UPDATE_ERRORS.invalidInput],
+      ];
+      for (const [send, type] of malformed) await refused(send, type);
+      const history = await handle.fetchHistory();
+      assert.equal(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 1, 'only the request for a supplement was accepted');
+
+      // Nothing was left half-done: the case takes a proper supplement as if nothing had happened.
+      const supplied = await s.api.post(`/api/cases/${caseId}/supplement`).set('authorization', `Bearer ${await s.applicantToken(app)}`).send({ item: 'vaccination_certificate', documents: [{ name: '接种记录', reference: 'upload-9' }] });
+      assert.equal(supplied.status, 200, JSON.stringify(supplied.body));
+      assert.equal(statusOf(supplied.body, 'vaccination_certificate'), 'in_review');
     });
   });
 
@@ -199,7 +241,7 @@ describe('a national newborn case', function () {
       }
       const done = await s.waitFor(caseId, (v) => v.status === 'completed', 'completion after restart');
       assert.equal(done.items.filter((i) => i.licence).length, 5);
-      await s.recordGolden(caseId, 'national-worker-restart');
+      await s.recordGolden(caseId, 'national-worker-restart-items');
     });
   });
 
@@ -217,7 +259,7 @@ describe('a national newborn case', function () {
       assert.ok(rows[0].escalation_level >= 2);
       assert.ok(rows[0].resolved_at, 'the decision resolves the breach');
       assert.ok(rows[0].breached_at >= rows[0].deadline);
-      await s.recordGolden(caseId, 'national-escalated');
+      await s.recordGolden(caseId, 'national-escalated-items');
     });
   });
 });

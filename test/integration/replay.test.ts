@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
-import { dataConverter } from '../../worker/temporal';
+import { dataConverter } from '../../runtime/temporal';
 import { testEnv } from '../harness';
 
 // Golden histories, recorded from real runs (RECORD_HISTORIES=1 npm test), must keep

@@ -6,9 +6,18 @@ import type { Principal } from '../../api/auth';
 import type { Application, Department, ItemCode, ItemStatus } from '../../policy/types';
 import { sampleApplication } from '../../scripts/sample-application';
 import type { CaseView } from '../../workflows/messages';
+import { eventually } from '../eventually';
 import { newWorker, testEnv, token, type TestEnv } from '../harness';
 
 let seq = 100;
+
+export interface StoredNotification {
+  template: string;
+  item: string | null;
+  department: string | null;
+  params: Record<string, unknown>;
+  address: string;
+}
 let queues = 0;
 
 /**
@@ -40,7 +49,11 @@ export class Scenario {
   }
 
   application(overrides: Partial<Application> = {}): Application {
-    return { ...sampleApplication({ seq: seq++ + (process.pid % 500) }), ...overrides };
+    // Mothers of their own (born on another day than the sample's), never wrapping within a run:
+    // a test that asks sampleApplication for a fixed seq must not meet one of these in the same minute.
+    const n = seq++ + (process.pid % 500);
+    const day = String(1 + (Math.floor(n / 1000) % 28)).padStart(2, '0');
+    return { ...sampleApplication({ seq: n, motherBirthDate: `199602${day}` }), ...overrides };
   }
 
   auth(principal: Principal): Promise<string> {
@@ -51,7 +64,21 @@ export class Scenario {
     return this.auth({ sub: app.applicant.idNumber, role: 'applicant' });
   }
 
-  async submit(app: Application): Promise<string> {
+  /** PUTs or POSTs JSON to the department simulator (its admin and seeding endpoints). */
+  async simulator(method: 'PUT' | 'POST', path: string, body: unknown): Promise<unknown> {
+    const res = await fetch(`${this.env.simulator.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+    return res.json();
+  }
+
+  /** The delivering institution records the birth (by default as the application states it), as its delivery room would. */
+  async recordDelivery(app: Application, bornAt = app.delivery.bornAt): Promise<void> {
+    await this.simulator('PUT', '/admin/deliveries', { records: [{ institutionCode: app.delivery.institutionCode, motherIdNumber: app.mother.idNumber, bornAt }] });
+  }
+
+  /** Submits through the API; the hospital has recorded the birth unless told otherwise. */
+  async submit(app: Application, options: { deliveryRecorded?: boolean } = {}): Promise<string> {
+    if (options.deliveryRecorded !== false) await this.recordDelivery(app);
     const res = await this.api.post('/api/cases').set('authorization', `Bearer ${await this.applicantToken(app)}`).send(app);
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.caseId;
@@ -63,23 +90,55 @@ export class Scenario {
     return res.body;
   }
 
+  /**
+   * The office of `department` that works on the case, as the case routed it: the
+   * institution of its first item of that department (a made-up office of the
+   * department when the case has none).
+   */
+  async institutionOf(caseId: string, department: Department): Promise<string> {
+    const routed = (await this.view(caseId)).items.find((i) => i.department === department)?.institution;
+    return routed ?? (department === 'hospital' ? 'H000000000' : `${department}:000000`);
+  }
+
+  /** A case worker of the office that works on the case for `department`. */
+  async caseWorker(caseId: string, department: Department, sub = `worker-${department}`): Promise<string> {
+    return this.auth({ sub, role: 'case_worker', department, institution: await this.institutionOf(caseId, department) });
+  }
+
   async decide(caseId: string, item: ItemCode, department: Department, decision: 'approve' | 'reject' | 'request_supplement', comment?: string) {
     return this.api
       .post(`/api/cases/${caseId}/items/${item}/decision`)
-      .set('authorization', `Bearer ${await this.auth({ sub: `worker-${department}`, role: 'case_worker', department })}`)
+      .set('authorization', `Bearer ${await this.caseWorker(caseId, department)}`)
       .send({ decision, ...(comment && { comment }) });
+  }
+
+  /** The applicant's notifications of the case (GET /api/notifications), once `ready` says they are all there. */
+  async notifications(app: Application, caseId: string, ready: (n: StoredNotification[]) => boolean): Promise<StoredNotification[]> {
+    const auth = `Bearer ${await this.applicantToken(app)}`;
+    let last: StoredNotification[] = [];
+    return eventually(
+      async () => {
+        const res = await this.api.get(`/api/notifications?caseId=${caseId}`).set('authorization', auth);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        last = res.body.notifications;
+        return ready(last) && last;
+      },
+      'the notifications',
+      { describe: () => JSON.stringify(last.map((n) => `${n.template}:${n.item ?? ''}`)) },
+    );
   }
 
   /** Polls the read model until the case matches, so tests never sleep for a fixed time. */
   async waitFor(caseId: string, predicate: (view: CaseView) => boolean, what: string, timeoutMs = 30_000): Promise<CaseView> {
-    const deadline = Date.now() + timeoutMs;
     let last: CaseView | undefined;
-    while (Date.now() < deadline) {
-      last = await this.view(caseId);
-      if (predicate(last)) return last;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail(`timed out waiting for ${what}; last view: ${JSON.stringify(last)}`);
+    return eventually(
+      async () => {
+        last = await this.view(caseId);
+        return predicate(last) && last;
+      },
+      what,
+      { timeoutMs, describe: () => `last view: ${JSON.stringify(last)}` },
+    );
   }
 
   /** With RECORD_HISTORIES=1, keeps the case's history as a golden history for the replay test, unless one by that name exists. */

@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { createSlaActivities } from '../../activities/sla';
 import { createCaseWorker } from '../../worker/worker';
 import { overdueItemsKey } from '../../workflows/search-attributes';
+import { eventually } from '../eventually';
+import { plausibleYear } from './calendar-fixtures';
 import { Scenario, itemOf, statusOf } from './scenario';
 
 // SLAs with the compressed clock (every day a working day of N seconds), the
@@ -23,15 +25,7 @@ interface SmsMessage {
   params: Record<string, unknown>;
 }
 
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+const poll = <T>(what: string, probe: () => Promise<T | undefined>) => eventually(probe, what);
 
 async function sms(s: Scenario, to: string): Promise<SmsMessage[]> {
   const res = await fetch(`${s.env.simulator.url}/sms/messages?to=${encodeURIComponent(to)}`);
@@ -106,7 +100,7 @@ describe('SLAs, escalation and the supervisor view', function () {
       assert.deepEqual({ decided: hospital.decided, onTime: hospital.onTime, breached: hospital.breached, onTimeRate: hospital.onTimeRate }, { decided: 4, onTime: 2, breached: 2, onTimeRate: 0.5 });
       assert.equal(typeof hospital.medianWorkingHoursToDecide, 'number');
       assert.ok(hospital.medianWorkingHoursToDecide >= 0);
-      await s.recordGolden(caseId, 'sla-escalated-rejected');
+      await s.recordGolden(caseId, 'sla-escalated-rejected-items');
     });
     assert.ok(punctualCase);
   });
@@ -174,21 +168,31 @@ describe('SLAs, escalation and the supervisor view', function () {
         assert.equal((await s.decide(caseId, item, dept, 'reject')).status, 200);
       }
       await s.waitFor(caseId, (v) => v.status !== 'in_progress', 'the case to close');
-      await s.recordGolden(caseId, 'sla-supplement-notified');
+      await s.recordGolden(caseId, 'sla-supplement-notified-items');
     });
   });
 
   it('scopes the supervisor view to the department in the token and checks every query parameter', async function () {
-    const s = await Scenario.start();
+    // Its own breaches, one at the hospital and one at the police, on a 1-second working day.
+    const s = await Scenario.start({ slaDaySeconds: 1 });
+    let caseId = '';
+    await s.run(async () => {
+      caseId = await s.submit(s.application());
+      await s.waitFor(caseId, (v) => itemOf(v, 'birth_certificate').escalationLevel >= 1, 'the hospital to breach');
+      assert.equal((await s.decide(caseId, 'birth_certificate', 'hospital', 'approve')).status, 200);
+      await s.waitFor(caseId, (v) => itemOf(v, 'hukou_registration').escalationLevel >= 1, 'the police to breach');
+    });
     const as = async (principal: Parameters<Scenario['auth']>[0]) => `Bearer ${await s.auth(principal)}`;
     const police = await as({ sub: 'sup-police', role: 'supervisor', department: 'police' });
     const chief = await as({ sub: 'sup-all', role: 'supervisor' });
+    const departmentsOf = (rows: BreachRow[]) => new Set(rows.filter((b) => b.caseId === caseId).map((b) => b.department));
 
     const own = await s.api.get('/api/sla/breaches').set('authorization', police);
     assert.equal(own.status, 200);
+    assert.deepEqual([...departmentsOf(own.body.breaches)], ['police'], 'a police supervisor sees the police breach and not the hospital one');
     assert.ok((own.body.breaches as BreachRow[]).every((b) => b.department === 'police'));
     const all = await s.api.get('/api/sla/breaches').set('authorization', chief);
-    assert.ok((all.body.breaches as BreachRow[]).some((b) => b.department === 'hospital'), 'an unscoped supervisor sees every department');
+    assert.deepEqual([...departmentsOf(all.body.breaches)].sort(), ['hospital', 'police'], 'an unscoped supervisor sees every department');
     assert.equal((await s.api.get('/api/sla/breaches?department=police').set('authorization', police)).status, 200);
     const other = await s.api.get('/api/sla/breaches?department=hospital').set('authorization', police);
     assert.equal(other.status, 403);
@@ -206,13 +210,17 @@ describe('SLAs, escalation and the supervisor view', function () {
     assert.equal((await s.api.get('/api/sla/summary?from=2026-01-01&to=2026-01-31T12:00:00%2B08:00').set('authorization', chief)).status, 200);
 
     assert.equal((await s.api.get('/api/sla/breaches')).status, 401);
-    assert.equal((await s.api.get('/api/sla/summary').set('authorization', await as({ sub: 'w', role: 'case_worker', department: 'police' }))).status, 403);
+    assert.equal((await s.api.get('/api/sla/summary').set('authorization', await as({ sub: 'w', role: 'case_worker', department: 'police', institution: 'police:110105' }))).status, 403);
     assert.equal((await s.api.get('/api/notifications')).status, 401);
     assert.equal((await s.api.get('/api/notifications').set('authorization', await as({ sub: 'a', role: 'auditor' }))).status, 403);
-    const policeNotes = await s.api.get('/api/notifications').set('authorization', police);
-    assert.ok((policeNotes.body.notifications as { department: string }[]).every((n) => n.department === 'police'));
-    const hospitalNotes = await s.api.get('/api/notifications').set('authorization', await as({ sub: 'sup-h', role: 'supervisor', department: 'hospital' }));
-    assert.ok((hospitalNotes.body.notifications as { template: string }[]).some((n) => n.template === 'sla_escalated'), 'the escalations of the earlier tests');
+    type Note = { department: string; template: string };
+    const escalationNotes = (who: string) =>
+      poll('the escalation notices', async () => {
+        const notes = (await s.api.get(`/api/notifications?caseId=${caseId}`).set('authorization', who)).body.notifications as Note[];
+        return notes.some((n) => n.template === 'sla_escalated') ? notes : undefined;
+      });
+    assert.ok((await escalationNotes(police)).every((n) => n.department === 'police'), 'a police supervisor reads police notices only');
+    assert.ok((await escalationNotes(await as({ sub: 'sup-h', role: 'supervisor', department: 'hospital' }))).every((n) => n.department === 'hospital'));
   });
 
   it('alerts the supervisor when the calendar does not cover the day, and never guesses a deadline', async function () {
@@ -243,38 +251,47 @@ describe('SLAs, escalation and the supervisor view', function () {
     const s = await Scenario.start();
     const admin = `Bearer ${await s.auth({ sub: 'admin-1', role: 'admin' })}`;
     const sla = createSlaActivities({ db: s.env.db.db, officeClose: '17:30' });
-    const newYearsEve = { from: '2027-12-31T10:00:00+08:00', workingDays: 1 };
-    // 2028 is in no published calendar yet (chinese-days covers up to 2026).
-    await assert.rejects(sla.computeDeadline(newYearsEve), /does not cover 2028/);
+    // Far-future years: what this test loads changes no other test's deadlines, and it withdraws them after.
+    const newYearsEve = { from: '2099-12-31T10:00:00+08:00', workingDays: 1 };
+    await assert.rejects(sla.computeDeadline(newYearsEve), /does not cover 2100/);
 
-    assert.equal((await s.api.put('/api/admin/calendar/2028').send({ holidays: [], workdays: [] })).status, 401);
-    assert.equal((await s.api.put('/api/admin/calendar/2028').set('authorization', `Bearer ${await s.auth({ sub: 'sup', role: 'supervisor' })}`).send({ holidays: [], workdays: [] })).status, 403);
-    const bad = await s.api.put('/api/admin/calendar/2028').set('authorization', admin).send({ holidays: ['2028-01-01', '2027-12-31', '2028-02-30'], workdays: ['not-a-date', '2028-01-01'] });
-    assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.details.map((d: { path: string }) => d.path).sort(), ['holidays.1', 'holidays.2', 'workdays.0', 'workdays.1']);
-    assert.equal((await s.api.put('/api/admin/calendar/20x8').set('authorization', admin).send({ holidays: [], workdays: [] })).status, 400);
+    try {
+      assert.equal((await s.api.put('/api/admin/calendar/2100').send(plausibleYear(2100))).status, 401);
+      assert.equal((await s.api.put('/api/admin/calendar/2100').set('authorization', `Bearer ${await s.auth({ sub: 'sup', role: 'supervisor' })}`).send(plausibleYear(2100))).status, 403);
+      const fine = plausibleYear(2100);
+      const bad = await s.api
+        .put('/api/admin/calendar/2100')
+        .set('authorization', admin)
+        .send({ holidays: [...fine.holidays.slice(0, 14), '2100-01-01', '2099-12-31', '2100-02-30'], workdays: ['not-a-date', '2100-01-01', ...fine.workdays] });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.body.details.map((d: { path: string }) => d.path).sort(), ['holidays.15', 'holidays.16', 'workdays.0', 'workdays.1']);
+      assert.equal((await s.api.put('/api/admin/calendar/21x0').set('authorization', admin).send(fine)).status, 400);
 
-    // 2027 and 2028 as an administrator might load them: New Year's Day a holiday.
-    assert.equal((await s.api.put('/api/admin/calendar/2027').set('authorization', admin).send({ holidays: ['2027-01-01'], workdays: [] })).status, 200);
-    const loaded = await s.api.put('/api/admin/calendar/2028').set('authorization', admin).send({ holidays: ['2028-01-01', '2028-01-03'], workdays: [] });
-    assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
-    const first = await sla.computeDeadline(newYearsEve);
-    // Friday 2027-12-31 → Saturday, Sunday, Monday 01-03 (holiday) → Tuesday.
-    assert.equal(first.deadline, new Date('2028-01-04T17:30:00+08:00').toISOString());
-    assert.equal(first.calendarVersion, loaded.body.version);
+      // 2099 and 2100 as an administrator might load them: New Year's Day a holiday.
+      assert.equal((await s.api.put('/api/admin/calendar/2099').set('authorization', admin).send(plausibleYear(2099, ['2099-01-01']))).status, 200);
+      const loaded = await s.api.put('/api/admin/calendar/2100').set('authorization', admin).send(plausibleYear(2100, ['2100-01-01', '2100-01-04']));
+      assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
+      const first = await sla.computeDeadline(newYearsEve);
+      // Thursday 2099-12-31 → Friday 01-01 (holiday), Saturday, Sunday, Monday 01-04 (holiday) → Tuesday.
+      assert.equal(first.deadline, new Date('2100-01-05T17:30:00+08:00').toISOString());
+      assert.equal(first.calendarVersion, loaded.body.version);
 
-    const listed = await s.api.get('/api/admin/calendar').set('authorization', admin);
-    assert.equal(listed.status, 200);
-    assert.deepEqual(listed.body.years.find((y: { year: number }) => y.year === 2028), { ...listed.body.years.find((y: { year: number }) => y.year === 2028), source: 'loaded', holidays: 2, workdays: 0, loadedBy: 'admin-1' });
-    assert.equal(listed.body.years.find((y: { year: number }) => y.year === 2026).source, 'chinese-days');
+      const listed = await s.api.get('/api/admin/calendar').set('authorization', admin);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.years.find((y: { year: number }) => y.year === 2100), { ...listed.body.years.find((y: { year: number }) => y.year === 2100), source: 'loaded', holidays: 16, workdays: 5, loadedBy: 'admin-1' });
+      assert.equal(listed.body.years.find((y: { year: number }) => y.year === 2026).source, 'chinese-days');
 
-    // The same lists again: same version. Corrected lists: a new version and new deadlines.
-    const again = await s.api.put('/api/admin/calendar/2028').set('authorization', admin).send({ holidays: ['2028-01-03', '2028-01-01'], workdays: [] });
-    assert.equal(again.body.version, loaded.body.version);
-    const corrected = await s.api.put('/api/admin/calendar/2028').set('authorization', admin).send({ holidays: ['2028-01-01'], workdays: [] });
-    assert.notEqual(corrected.body.version, loaded.body.version);
-    const second = await sla.computeDeadline(newYearsEve);
-    assert.equal(second.deadline, new Date('2028-01-03T17:30:00+08:00').toISOString());
-    assert.equal(second.calendarVersion, corrected.body.version);
+      // The same lists again: same version. Corrected lists: a new version and new deadlines.
+      const again = await s.api.put('/api/admin/calendar/2100').set('authorization', admin).send(plausibleYear(2100, ['2100-01-04', '2100-01-01']));
+      assert.equal(again.body.version, loaded.body.version);
+      const corrected = await s.api.put('/api/admin/calendar/2100').set('authorization', admin).send(plausibleYear(2100, ['2100-01-01']));
+      assert.notEqual(corrected.body.version, loaded.body.version);
+      const second = await sla.computeDeadline(newYearsEve);
+      assert.equal(second.deadline, new Date('2100-01-04T17:30:00+08:00').toISOString());
+      assert.equal(second.calendarVersion, corrected.body.version);
+    } finally {
+      for (const year of [2099, 2100]) await s.api.delete(`/api/admin/calendar/${year}`).set('authorization', admin);
+    }
+    await assert.rejects(sla.computeDeadline(newYearsEve), /does not cover 2100/);
   });
 });

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { applicationSchema, formatZodIssues, makeApplicationSchema } from '../../policy/application.js';
 import { makeIdNumber } from '../../policy/id-number.js';
+import { shippedCatalogue } from '../../policy/pack-files.js';
 import { FATHER_ID, MOTHER_ID, NOW, body } from './fixtures.js';
 
-const schema = makeApplicationSchema(() => NOW);
+const schema = makeApplicationSchema(() => NOW, shippedCatalogue().regions());
 
 /** Field paths reported for a body, sorted; [] when it is valid. */
 function failingPaths(input: unknown): string[] {

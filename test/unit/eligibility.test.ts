@@ -1,10 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { ageInMonths, checkEligibility, describeItems } from '../../policy/eligibility.js';
-import { currentPack, itemsOf } from '../../policy/packs.js';
+import { shippedCatalogue } from '../../policy/pack-files.js';
+import { itemsOf } from '../../policy/packs.js';
 import { ELIGIBILITY_CODES, type Application, type Region, type VerifiedFacts } from '../../policy/types.js';
 import { DIVISION, FATHER_ID, MOTHER_ID, NOW, collective, family, validApplication } from './fixtures.js';
 
 const CHINESE = /[\u4e00-\u9fff]/;
+// The whole-case rules are those of packs whose items say no conditions: the 2024.1 versions.
+const currentPack = (region: Region) => shippedCatalogue().find(region, '2024.1')!;
 
 function codes(app: Application, region: Region = app.region, now = NOW, facts?: VerifiedFacts): string[] {
   const result = checkEligibility(app, currentPack(region), now, facts);
@@ -233,7 +236,7 @@ describe('eligibility', () => {
         a.mother.hukou = collective(DIVISION.shanghai);
         a.birthRegistration.followParent = 'mother';
       });
-      assert.deepEqual(codes(a, 'shanghai', NOW, { birthCertificateAlreadyIssued: true }), [...ELIGIBILITY_CODES]);
+      assert.deepEqual(codes(a, 'shanghai', NOW, { birthCertificateAlreadyIssued: true }), ELIGIBILITY_CODES.slice(0, 6));
     });
 
     it('reports age, region and marriage together for an out-of-town unmarried couple', () => {

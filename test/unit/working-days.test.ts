@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { stateCouncilCalendar, withLoadedYears, workingMsBetween } from '../../activities/sla';
-import { loadConfig } from '../../worker/config';
+import { stateCouncilCalendar, withLoadedYears, workingMsBetween } from '../../domain/calendar';
+import { loadConfig } from '../../runtime/config';
 import { CalendarNotCoveredError, workingDayDeadline } from '../../policy/working-days';
 
 // The deadline rule of DESIGN §2 on the State Council calendar as published:

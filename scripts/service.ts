@@ -1,22 +1,22 @@
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { listen } from '../api/server';
 import { openDatabase, prepareDatabase } from '../db/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
-import type { Config } from './config';
-import { startArchiver } from './archiver';
-import { startDevServer, type DevServer } from './dev-server';
-import { connectWorker, createClient, ensureSearchAttributes } from './temporal';
-import { bundleWorkflows, createCaseWorker } from './worker';
+import type { Config } from '../runtime/config';
+import { startArchiver } from '../worker/archiver';
+import { startDevServer, type DevServer } from '../runtime/dev-server';
+import { connectWorker, createClient, ensureSearchAttributes } from '../runtime/temporal';
+import { bundleWorkflows, createCaseWorker } from '../worker/worker';
 
 /**
  * The whole service in one process, in dependency order: database, Temporal (the
  * embedded dev server unless TEMPORAL_ADDRESS is set), department simulator, worker,
  * API. `stop()` takes it down in reverse order.
  */
-export async function startService(config: Config, logger: Logger, options: { temporalCli?: string; simulator?: boolean } = {}) {
+export async function startService(config: Config, logger: Logger, options: { temporalCli?: string; simulator?: boolean; sdkMetricsUrl?: string } = {}) {
   const stoppers: { name: string; stop: () => Promise<void> }[] = [];
   const stop = async () => {
     for (const s of stoppers.reverse()) {
@@ -52,22 +52,26 @@ export async function startService(config: Config, logger: Logger, options: { te
         retention: '87600h',
       });
       stoppers.push({ name: 'Temporal dev server', stop: devServer.stop });
-      logger.info(`Temporal dev server on ${devServer.address}, UI at ${devServer.uiUrl} (state in ${dataDir})`);
+      logger.info(`Temporal dev server on ${devServer.address}, UI at ${devServer.uiUrl} (state in ${dataDir}); its CLI: npm run temporal -- …`);
     }
 
     let simulator: RunningSimulator | undefined;
-    if (options.simulator ?? !process.env.DEPARTMENTS_URL) {
-      simulator = await startSimulator({ port: config.simulatorPort });
+    if (options.simulator ?? !config.departmentsUrlSet) {
+      // A demo: its hospital knows every birth it is asked about (README, "The birth as the hospital recorded it").
+      simulator = await startSimulator({ port: config.simulatorPort, recordEveryBirth: true });
       stoppers.push({ name: 'department simulator', stop: simulator.close });
       logger.info(`department simulator on ${simulator.url}`);
     }
 
+    const client = createClient(config);
+    stoppers.push({ name: 'Temporal client', stop: () => client.connection.close() });
     const connection = await connectWorker(config);
     stoppers.push({ name: 'worker connection', stop: () => connection.close() });
     const started = Date.now();
     const worker: Worker = await createCaseWorker({
       connection,
       config,
+      client,
       workflowBundle: await bundleWorkflows(),
       deps: { db: database.db, departmentsUrl: simulator?.url ?? config.departmentsUrl },
     });
@@ -82,8 +86,6 @@ export async function startService(config: Config, logger: Logger, options: { te
     });
     logger.info(`worker polling task queue "${config.taskQueue}" (workflows bundled in ${Date.now() - started} ms)`);
 
-    const client = createClient(config);
-    stoppers.push({ name: 'Temporal client', stop: () => client.connection.close() });
     if (config.temporalAddress) {
       await ensureSearchAttributes(client, config.namespace).then(
         (added) => added.length > 0 && logger.info(`registered search attributes ${added.join(', ')} on ${config.temporalAddress}`),
@@ -92,7 +94,7 @@ export async function startService(config: Config, logger: Logger, options: { te
     }
     const archiver = startArchiver(client, database.db, logger, { intervalMs: config.archiveIntervalSeconds * 1000 });
     stoppers.push({ name: 'history archiver', stop: archiver.stop });
-    const server: Server = await listen(config, logger, client, database);
+    const server: Server = await listen(config, logger, client, database, { sdkMetricsUrl: options.sdkMetricsUrl });
     stoppers.push({
       name: 'API',
       stop: () =>
@@ -103,15 +105,10 @@ export async function startService(config: Config, logger: Logger, options: { te
           setTimeout(() => server.closeAllConnections(), 5000).unref();
         }),
     });
-    logger.info(`API on http://127.0.0.1:${config.port} (OpenAPI at /api/openapi.json)`);
+    logger.info(`API on http://${config.host}:${config.port} (OpenAPI at /api/openapi.json)`);
     return { stop, worker: running, devServer, simulator };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-/** The worker logs through the Temporal runtime; keep it quiet unless something is wrong. */
-export function installRuntime(): void {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
 }

@@ -1,8 +1,9 @@
 import pino, { type Logger } from 'pino';
 
 /** Readable lines on a terminal, JSON lines otherwise (for log shippers). Personal data is never logged. */
-export function createLogger(level: string, name: string): Logger {
-  const pretty = process.stdout.isTTY && !process.env.LOG_JSON;
+export function createLogger(config: { logLevel: string; logJson: boolean }, name: string): Logger {
+  const level = config.logLevel;
+  const pretty = process.stdout.isTTY && !config.logJson;
   return pino({
     name,
     level,

@@ -1,0 +1,5 @@
+ALTER TABLE "case_items" ADD CONSTRAINT "case_items_status_check" CHECK ("case_items"."status" in ('pending', 'in_review', 'awaiting_supplement', 'completed', 'rejected', 'cancelled', 'not_applied'));--> statement-breakpoint
+ALTER TABLE "case_items" ADD CONSTRAINT "case_items_department_check" CHECK ("case_items"."department" in ('hospital', 'police', 'hrss', 'medical_insurance', 'health'));--> statement-breakpoint
+ALTER TABLE "cases" ADD CONSTRAINT "cases_status_check" CHECK ("cases"."status" in ('in_progress', 'completed', 'partially_completed', 'ineligible', 'withdrawn'));--> statement-breakpoint
+ALTER TABLE "licences" ADD CONSTRAINT "licences_status_check" CHECK ("licences"."status" in ('valid', 'void'));--> statement-breakpoint
+ALTER TABLE "sla_breaches" ADD CONSTRAINT "sla_breaches_department_check" CHECK ("sla_breaches"."department" in ('hospital', 'police', 'hrss', 'medical_insurance', 'health'));
