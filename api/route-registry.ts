@@ -2,7 +2,8 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import type { oas31 } from 'zod-openapi';
 import { requireRole, type Role } from './auth';
-import { parse } from './errors';
+import { cleanStrings } from '../policy/text';
+import { invalid, parse } from './errors';
 
 // A route is declared once, here: what it takes (path parameters, query, body),
 // what it answers, and who may call it. The declaration installs the Express
@@ -98,6 +99,18 @@ export interface RoutesOptions {
 const PATH_PARAM = /:(\w+)/g;
 
 /**
+ * Every string a request carries, before any route's schema sees it: refused with a 400
+ * naming the field when it holds control characters or unpaired surrogates (a NUL
+ * wedged cases in PostgreSQL), else normalised to NFC (policy/text.ts).
+ */
+function clean(value: unknown): unknown {
+  // Paths as the route's own schema names them (`mother.name`), without the part of the request.
+  const { value: cleaned, issues } = cleanStrings(value);
+  if (issues.length > 0) throw invalid(issues);
+  return cleaned;
+}
+
+/**
  * An Express router whose routes are all declared: use `get`, `post`, `put` and
  * `delete` for routes, `use` for routers mounted below it, and `router.use` for
  * middleware only (a route added on `router` directly would be missing from the
@@ -179,14 +192,14 @@ export class Routes {
       typeof spec.body === 'function' ? (spec.body as (p: Out<P> | undefined) => B)(params) : (spec.body as B | undefined);
     const guards: RequestHandler[] = spec.roles ? [requireRole(...spec.roles)] : [];
     this.router[method](path, ...guards, async (req: Request, res: Response) => {
-      const params = (spec.params ? parse(spec.params, req.params) : undefined) as Out<P>;
+      const params = (spec.params ? parse(spec.params, clean(req.params)) : undefined) as Out<P>;
       const querySchema = spec.atRequest?.query ? await spec.atRequest.query(req) : spec.query;
-      const query = (querySchema ? parse(querySchema, req.query) : undefined) as Out<Q>;
+      const query = (querySchema ? parse(querySchema, clean(req.query)) : undefined) as Out<Q>;
       const strictBody = spec.atRequest?.body ? await spec.atRequest.body(req) : undefined;
       let body: { value: Out<B> } | undefined;
       const readBody = (): Out<B> => {
         const schema = strictBody ?? bodySchema(params);
-        body ??= { value: (schema ? parse(schema, req.body ?? {}) : undefined) as Out<B> };
+        body ??= { value: (schema ? parse(schema, clean(req.body ?? {})) : undefined) as Out<B> };
         return body.value;
       };
       await handler(req, res, { params, query, body: readBody });

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { isValidIdNumber } from './id-number.js';
+import { freeText } from './text.js';
 import { REGION_CODE } from './pack-schema.js';
 import type { FieldIssue } from './packs.js';
 import { ITEM_CODES, type Application } from './types.js';
@@ -16,7 +17,8 @@ const idNumber = z
   .trim()
   .toUpperCase()
   .refine(isValidIdNumber, 'must be an 18-character resident ID number with a valid birth date and check digit');
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+// Names, addresses, document titles: one line of visible text (policy/text.ts).
+const text = (max: number) => freeText(max);
 
 const hukouSchema = z.object({
   divisionCode,

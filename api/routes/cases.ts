@@ -10,6 +10,7 @@ import { assessItems, describeItems } from '../../policy/eligibility';
 import { maskIdNumber } from '../../policy/id-number';
 import { selectItems, type PackCatalogue } from '../../policy/packs';
 import { routeItem } from '../../policy/routing';
+import { freeText } from '../../policy/text';
 import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application, type ItemCode } from '../../policy/types';
 import { WORKFLOW_TYPE, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate, type CaseInput, type CaseView } from '../../workflows/messages';
 import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
@@ -22,12 +23,12 @@ import { caseParams, itemParams } from './params';
 
 const decisionSchema = z.object({
   decision: z.enum(['approve', 'reject', 'request_supplement']),
-  comment: z.string().trim().max(1000).optional(),
+  comment: freeText(1000, { multiline: true }).optional(),
 });
 const supplementSchema = (now: () => Date) =>
   z.object({
     item: z.enum(ITEM_CODES),
-    documents: z.array(z.object({ name: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(500) })).min(1).max(50),
+    documents: z.array(z.object({ name: freeText(200), reference: freeText(500) })).min(1).max(50),
     corrections: z
       .object({
         bornAt: z.iso
@@ -38,7 +39,7 @@ const supplementSchema = (now: () => Date) =>
       .optional()
       .meta({ description: "corrections to the application, while the birth certificate waits on the delivering institution's record (DELIVERY_RECORD_MISMATCH, DELIVERY_RECORD_NOT_FOUND)" }),
   });
-const withdrawSchema = z.object({ reason: z.string().trim().max(500).optional() }).default({});
+const withdrawSchema = z.object({ reason: freeText(500, { multiline: true }).optional() }).default({});
 // A region is one of the packs loaded when the request arrives; the description shows the code's form.
 const listSchema = (regions?: readonly string[]) =>
   z.object({
