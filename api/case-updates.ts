@@ -1,4 +1,6 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Response } from 'express';
+import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../db/client';
@@ -22,9 +24,41 @@ const STATUS_OF: Record<string, [number, string]> = {
   [UPDATE_REFUSALS.invalidInput]: [400, 'invalid_request'],
 };
 
+/** 202: the request is with the case, which had not answered it within the bound. */
+export const acceptedUpdate = {
+  description: 'the case had not answered within UPDATE_WAIT_SECONDS; the request stays with it, and `Location` names the case where its outcome will show',
+  schema: z.object({ caseId: z.string(), status: z.literal('accepted'), message: z.string() }),
+  headers: z.object({ location: z.string().meta({ description: 'the case, /api/cases/{caseId}' }) }),
+};
+
+/** The update completed (its answer), or the case had not answered it within the bound. */
+export type UpdateOutcome<Ret> = { done: true; value: Ret } | { done: false };
+
+/** A rejection that says Temporal itself cannot be reached, not that the case said no. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4).
+  if (isGrpcServiceError(err)) return err.code === 14 || err.code === 4;
+  const e = err as { name?: string; cause?: unknown } | undefined;
+  if (e?.name === 'TransportError') return true;
+  return e?.cause !== undefined && e.cause !== err && isTemporalUnavailable(e.cause);
+}
+
+/** Temporal cannot be reached: try again shortly (503 with Retry-After). */
+export function temporalUnavailable(retryAfterSeconds = 5): HttpError {
+  return new HttpError(503, 'unavailable', 'the case engine cannot be reached; nothing was changed, try again shortly', { retryAfter: retryAfterSeconds });
+}
+
+/** Resolves to `undefined` after `ms` (the timer does not hold the process open). */
+function timeout(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
+
 /**
- * Sends an update to a case and returns the case view it answers with. The
- * workflow's validators refuse wrong requests before anything reaches its history;
+ * Sends an update to a case and returns the case view it answers with, waiting at most
+ * `waitMs`: a case whose worker is away (a restart, a wedged activity) must not hold the
+ * caller's connection open. Past the bound the update stays with the engine, admitted,
+ * and the outcome is `{ done: false }` (the API answers 202 with the case's location).
+ * The workflow's validators refuse wrong requests before anything reaches its history;
  * their refusals become 4xx here. A case whose workflow has closed answers 409.
  */
 export async function updateCase<Arg, Ret = CaseView>(
@@ -34,27 +68,56 @@ export async function updateCase<Arg, Ret = CaseView>(
   update: UpdateDefinition<Ret, [Arg]>,
   arg: Arg,
   closedError: [string, string],
-): Promise<Ret> {
+  waitMs: number,
+): Promise<UpdateOutcome<Ret>> {
   const handle = client.workflow.getHandle(caseId);
-  try {
-    return await handle.executeUpdate(update, { args: [arg] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && STATUS_OF[err.cause.type]) {
-      const [status, code] = STATUS_OF[err.cause.type];
-      if (err.cause.type === UPDATE_REFUSALS.claimed) {
-        const [assignee] = err.cause.details ?? [];
-        throw new HttpError(status, code, err.cause.message, { assignee: typeof assignee === 'string' ? assignee : null });
-      }
-      if (err.cause.type === UPDATE_REFUSALS.wrongInstitution) throw new HttpError(status, code, 'no such item');
-      throw new HttpError(status, code, err.cause.message);
+  const work = (async (): Promise<UpdateOutcome<Ret>> => {
+    try {
+      const started = await handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      return { done: true, value: await started.result() };
+    } catch (err) {
+      throw await refusal(err, handle, db, closedError);
     }
-    // Anything else: ask the engine whether the case is still open rather than read the error's words.
-    if (!(await isRunning(handle))) {
-      if (await findCase(db, caseId)) throw new HttpError(409, closedError[0], closedError[1]);
-      throw new HttpError(404, 'not_found', 'no such case');
+  })();
+  // Left running past the bound: its outcome is the case's to show, not this request's.
+  work.catch(() => undefined);
+  const outcome = await Promise.race([work, timeout(waitMs)]);
+  return outcome ?? { done: false };
+}
+
+/** The HTTP error for a failed update (or the error itself when it is none of the case's refusals). */
+async function refusal(err: unknown, handle: WorkflowHandle, db: Db, closedError: [string, string]): Promise<unknown> {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type && STATUS_OF[err.cause.type]) {
+    const [status, code] = STATUS_OF[err.cause.type];
+    if (err.cause.type === UPDATE_REFUSALS.claimed) {
+      const [assignee] = err.cause.details ?? [];
+      return new HttpError(status, code, err.cause.message, { assignee: typeof assignee === 'string' ? assignee : null });
     }
-    throw err;
+    if (err.cause.type === UPDATE_REFUSALS.wrongInstitution) return new HttpError(status, code, 'no such item');
+    return new HttpError(status, code, err.cause.message);
   }
+  if (isTemporalUnavailable(err)) return temporalUnavailable();
+  // Anything else: ask the engine whether the case is still open rather than read the error's words.
+  if (!(await isRunning(handle))) {
+    if (await findCase(db, handle.workflowId)) return new HttpError(409, closedError[0], closedError[1]);
+    return new HttpError(404, 'not_found', 'no such case');
+  }
+  return err;
+}
+
+/**
+ * Answers an update request: 200 with what the case answered, or 202 with the case's
+ * location when it had not answered within the bound (look there for the outcome).
+ */
+export function sendUpdated<Ret>(res: Response, caseId: string, outcome: UpdateOutcome<Ret>): void {
+  if (outcome.done) {
+    res.json(outcome.value);
+    return;
+  }
+  res
+    .status(202)
+    .location(`/api/cases/${caseId}`)
+    .json({ caseId, status: 'accepted', message: 'the case has not answered yet; the outcome will show at the location given' });
 }
 
 /** Whether the case's workflow runs; false when it closed or the engine does not know it (any more). */

@@ -44,6 +44,7 @@ export function notFound(req: Request, _res: Response, next: NextFunction): void
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof HttpError) {
+      if (typeof err.extra.retryAfter === 'number') res.set('retry-after', String(err.extra.retryAfter));
       res.status(err.status).json({ error: err.code, message: err.message, ...err.extra });
       return;
     }

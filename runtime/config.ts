@@ -43,6 +43,10 @@ const envSchema = z
     LOG_JSON: z.enum(['0', '1', 'true', 'false']).optional(),
     /** Extra origins (comma-separated) of a Temporal UI allowed to call the codec endpoint. */
     TEMPORAL_UI_ORIGIN: z.string().optional(),
+    /** Longest an update request (decision, supplement, withdrawal, claim) waits for its case before answering 202 with where to look. */
+    UPDATE_WAIT_SECONDS: z.coerce.number().positive().max(120).default(10),
+    /** Longest `POST /api/cases` waits for Temporal to start the case before answering 503 with Retry-After. */
+    START_WAIT_SECONDS: z.coerce.number().positive().max(120).default(5),
     /** How often the worker archives the histories of cases closed since its last sweep. */
     ARCHIVE_INTERVAL_SECONDS: z.coerce.number().positive().default(15),
     /** Tokens name who issued them and for whom; both are checked. */
@@ -114,6 +118,10 @@ export interface Config {
   logJson: boolean;
   temporalUiOrigins: string[];
   archiveIntervalSeconds: number;
+  /** UPDATE_WAIT_SECONDS, in ms. */
+  updateWaitMs: number;
+  /** START_WAIT_SECONDS, in ms. */
+  startWaitMs: number;
   tokenIssuer: string;
   tokenAudience: string;
   tokenMaxLifetimeSeconds: number;
@@ -191,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((o) => o.trim().replace(/\/$/, ''))
       .filter(Boolean),
     archiveIntervalSeconds: e.ARCHIVE_INTERVAL_SECONDS,
+    updateWaitMs: Math.round(e.UPDATE_WAIT_SECONDS * 1000),
+    startWaitMs: Math.round(e.START_WAIT_SECONDS * 1000),
     tokenIssuer: e.TOKEN_ISSUER,
     tokenAudience: e.TOKEN_AUDIENCE,
     tokenMaxLifetimeSeconds: e.TOKEN_MAX_LIFETIME,

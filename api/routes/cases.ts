@@ -15,7 +15,7 @@ import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application
 import { WORKFLOW_TYPE, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate, type CaseInput, type CaseView } from '../../workflows/messages';
 import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
 import { principal, type Principal } from '../auth';
-import { actorOf, updateCase } from '../case-updates';
+import { acceptedUpdate, actorOf, isTemporalUnavailable, sendUpdated, temporalUnavailable, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
 import { HttpError, errorSchema, invalid } from '../errors';
 import { Routes, timestamp } from '../route-registry';
@@ -205,6 +205,7 @@ export function casesRouter(deps: ApiDeps): Routes {
     errors: {
       409: { description: 'a case for this child already exists (`duplicate`)', schema: errorSchema.extend({ caseId: z.string() }) },
       422: { description: 'no requested item meets its conditions (`ineligible`), with every reason', schema: errorSchema.extend({ reasons: z.array(reasonSchema) }) },
+      503: 'the case engine cannot be reached within START_WAIT_SECONDS (`unavailable`, with `Retry-After`); nothing was started',
     },
   }, async (req, res, { body }) => {
     const { application, pack, items, eligibility } = readApplication(deps, req, body(), catalogues.get(req)!);
@@ -225,7 +226,8 @@ export function casesRouter(deps: ApiDeps): Routes {
       applicantMasked: maskIdNumber(application.applicant.idNumber),
     };
     try {
-      await client.workflow.start(WORKFLOW_TYPE, {
+      // Bounded: with Temporal away the client would retry for ~20 s while the caller waits.
+      await client.withDeadline(Date.now() + config.startWaitMs, () => client.workflow.start(WORKFLOW_TYPE, {
         workflowId: caseId,
         taskQueue: config.taskQueue,
         args: [input],
@@ -236,9 +238,10 @@ export function casesRouter(deps: ApiDeps): Routes {
           { key: caseStatusKey, value: 'in_progress' },
           { key: policyVersionKey, value: pack.version },
         ],
-      });
+      }));
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'duplicate', 'a case for this child already exists', { caseId });
+      if (isTemporalUnavailable(err)) throw temporalUnavailable();
       throw err;
     }
     // Visible at once, before the workflow's first projection lands; never overwrites it.
@@ -298,7 +301,7 @@ export function casesRouter(deps: ApiDeps): Routes {
     roles: ['case_worker'],
     params: itemParams,
     body: decisionSchema,
-    responses: { 200: caseView },
+    responses: { 200: caseView, 202: acceptedUpdate },
     errors: {
       403: "the caller's role may not decide (`forbidden`), or the item belongs to another department (`wrong_department`)",
       404: "no such case, or the item is routed to another institution (`not_found`)",
@@ -312,9 +315,9 @@ export function casesRouter(deps: ApiDeps): Routes {
     const decision = body();
     const who = principal(req);
     // The key is checked by the case itself: one it does not have is refused like an item not in review.
-    const view = await updateCase(client, db, caseId, decideItemUpdate, { item: itemKey as ItemCode, ...decision, actor: actorOf(who) }, ['item_not_in_review', 'the case is closed']);
-    deps.logger.info({ caseId, item: itemKey, decision: decision.decision, department: who.department, institution: who.institution }, 'item decided');
-    res.json(view);
+    const outcome = await updateCase(client, db, caseId, decideItemUpdate, { item: itemKey as ItemCode, ...decision, actor: actorOf(who) }, ['item_not_in_review', 'the case is closed'], config.updateWaitMs);
+    deps.logger.info({ caseId, item: itemKey, decision: decision.decision, department: who.department, institution: who.institution, answered: outcome.done }, 'item decided');
+    sendUpdated(res, caseId, outcome);
   });
 
   routes.post('/cases/:caseId/supplement', {
@@ -323,12 +326,11 @@ export function casesRouter(deps: ApiDeps): Routes {
     roles: ['applicant'],
     params: caseParams,
     body: supplementSchema(() => now(deps)),
-    responses: { 200: caseView },
+    responses: { 200: caseView, 202: acceptedUpdate },
     errors: { 404: 'no such case (`not_found`)', 409: 'no item of the case awaits a supplement (`nothing_awaiting_supplement`), or the case is closed' },
   }, async (req, res, { params, body }) => {
     await visibleCase(req, params.caseId);
-    const view = await updateCase(client, db, params.caseId, supplyDocumentsUpdate, body(), ['nothing_awaiting_supplement', 'the case is closed']);
-    res.json(view);
+    sendUpdated(res, params.caseId, await updateCase(client, db, params.caseId, supplyDocumentsUpdate, body(), ['nothing_awaiting_supplement', 'the case is closed'], config.updateWaitMs));
   });
 
   routes.post('/cases/:caseId/withdraw', {
@@ -337,13 +339,13 @@ export function casesRouter(deps: ApiDeps): Routes {
     roles: ['applicant'],
     params: caseParams,
     body: withdrawSchema,
-    responses: { 200: caseView },
+    responses: { 200: caseView, 202: acceptedUpdate },
     errors: { 404: 'no such case (`not_found`)', 409: 'the case is already closed (`case_closed`)' },
   }, async (req, res, { params, body }) => {
     await visibleCase(req, params.caseId);
-    const view = await updateCase(client, db, params.caseId, withdrawCaseUpdate, body(), ['case_closed', 'the case is already closed']);
-    deps.logger.info({ caseId: view.caseId }, 'case withdrawn');
-    res.json(view);
+    const outcome = await updateCase(client, db, params.caseId, withdrawCaseUpdate, body(), ['case_closed', 'the case is already closed'], config.updateWaitMs);
+    deps.logger.info({ caseId: params.caseId, answered: outcome.done }, 'case withdrawn');
+    sendUpdated(res, params.caseId, outcome);
   });
 
   return routes;

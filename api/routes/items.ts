@@ -6,7 +6,7 @@ import { dataConverter } from '../../runtime/temporal';
 import { APPLICATION_SECTIONS, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type ItemCode } from '../../policy/types';
 import { claimItemUpdate, releaseItemUpdate } from '../../workflows/messages';
 import { principal } from '../auth';
-import { actorOf, updateCase } from '../case-updates';
+import { acceptedUpdate, actorOf, sendUpdated, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
 import { HttpError, errorSchema, invalid } from '../errors';
 import { Routes, timestamp } from '../route-registry';
@@ -95,7 +95,7 @@ export function itemsRouter(deps: ApiDeps): Routes {
     roles: ['case_worker', 'supervisor'],
     params: itemParams,
     body: claimBody,
-    responses: { 200: { description: 'who holds the item now', schema: claimSchema } },
+    responses: { 200: { description: 'who holds the item now', schema: claimSchema }, 202: acceptedUpdate },
     errors: {
       403: 'a supervisor of another department (`wrong_department`), or a case worker naming someone else (`forbidden`)',
       404: 'no such case, or the item is routed to another institution (`not_found`)',
@@ -107,12 +107,12 @@ export function itemsRouter(deps: ApiDeps): Routes {
     // The key is checked by the case itself: one it does not have is refused like an item not in review.
     if (who.role === 'case_worker' && assignee !== undefined && assignee !== who.sub) throw new HttpError(403, 'forbidden', 'a case worker claims an item for themself; a supervisor assigns it to others');
     if (who.role === 'supervisor' && assignee === undefined) throw invalid([{ path: 'assignee', message: 'a supervisor names the case worker to assign' }]);
-    const claim = await updateCase(client, db, params.caseId, claimItemUpdate, { item: params.itemKey as ItemCode, actor: actorOf(who), assignee: assignee ?? who.sub, ...(reassign && { reassign }) }, [
+    const outcome = await updateCase(client, db, params.caseId, claimItemUpdate, { item: params.itemKey as ItemCode, actor: actorOf(who), assignee: assignee ?? who.sub, ...(reassign && { reassign }) }, [
       'item_not_in_review',
       'the case is closed',
-    ]);
-    deps.logger.info({ caseId: params.caseId, item: params.itemKey, by: who.sub, assignee: claim.assignee }, 'item claimed');
-    res.json({ assignee: claim.assignee ?? null });
+    ], deps.config.updateWaitMs);
+    deps.logger.info({ caseId: params.caseId, item: params.itemKey, by: who.sub, answered: outcome.done }, 'item claimed');
+    sendUpdated(res, params.caseId, outcome.done ? { done: true, value: { assignee: outcome.value.assignee ?? null } } : outcome);
   });
 
   routes.delete('/cases/:caseId/items/:itemKey/claim', {
@@ -120,7 +120,7 @@ export function itemsRouter(deps: ApiDeps): Routes {
     summary: 'Release an item: the case worker who holds it, or a supervisor of its department',
     roles: ['case_worker', 'supervisor'],
     params: itemParams,
-    responses: { 200: { description: 'nobody holds the item now', schema: claimSchema } },
+    responses: { 200: { description: 'nobody holds the item now', schema: claimSchema }, 202: acceptedUpdate },
     errors: {
       403: 'a supervisor of another department (`wrong_department`)',
       404: 'no such case, or the item is routed to another institution (`not_found`)',
@@ -128,9 +128,9 @@ export function itemsRouter(deps: ApiDeps): Routes {
     },
   }, async (req, res, { params }) => {
     const who = principal(req);
-    await updateCase(client, db, params.caseId, releaseItemUpdate, { item: params.itemKey as ItemCode, actor: actorOf(who) }, ['case_closed', 'the case is closed']);
-    deps.logger.info({ caseId: params.caseId, item: params.itemKey, by: who.sub }, 'item released');
-    res.json({ assignee: null });
+    const outcome = await updateCase(client, db, params.caseId, releaseItemUpdate, { item: params.itemKey as ItemCode, actor: actorOf(who) }, ['case_closed', 'the case is closed'], deps.config.updateWaitMs);
+    deps.logger.info({ caseId: params.caseId, item: params.itemKey, by: who.sub, answered: outcome.done }, 'item released');
+    sendUpdated(res, params.caseId, outcome.done ? { done: true, value: { assignee: null } } : outcome);
   });
 
   return routes;
