@@ -3,6 +3,7 @@ import { createAuditActivities, type ReplayCases } from './audit';
 import { createDepartmentEventActivities } from './department-events';
 import { createDepartmentActivities, createRegistryLookups } from './departments';
 import { createEligibilityActivities } from './eligibility';
+import { guardActivities } from './guard';
 import { createLicenceActivities } from './licences';
 import { createNotificationActivities } from './notifications';
 import { createReadModelActivities } from './read-model';
@@ -28,7 +29,7 @@ export interface ActivityDeps {
 /** All activities of the case workflow, bound to their systems. The worker calls this once. */
 export function createActivities(deps: ActivityDeps) {
   const licences = createLicenceActivities({ db: deps.db, idHashKey: deps.idHashKey });
-  return {
+  return guardActivities({
     ...createDepartmentActivities({ baseUrl: deps.departmentsUrl }),
     ...createDepartmentEventActivities({ baseUrl: deps.departmentsUrl, pollMs: deps.departmentEventPollMs }),
     ...licences,
@@ -37,7 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlaActivities({ db: deps.db, slaDaySeconds: deps.slaDaySeconds, officeClose: deps.officeClose, calendar: deps.calendar }),
     ...createNotificationActivities({ db: deps.db, smsBaseUrl: deps.smsUrl ?? deps.departmentsUrl }),
     ...createAuditActivities({ replayCases: deps.replayCases }),
-  };
+  });
 }
 
 export type CaseActivities = ReturnType<typeof createActivities>;

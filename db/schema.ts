@@ -63,6 +63,8 @@ export const caseItems = pgTable(
     index('case_items_inbox_idx').on(t.department, t.status),
     // An institution's inbox: its items in review, most urgent first.
     index('case_items_institution_inbox_idx').on(t.institution, t.status, t.deadline),
+    // A supervisor's list of items a store refused (GET /api/attention).
+    index('case_items_attention_idx').on(t.department).where(sql`status = 'needs_attention'`),
     oneOf('case_items_status_check', t.status, ITEM_STATUSES),
     oneOf('case_items_department_check', t.department, DEPARTMENTS),
   ],

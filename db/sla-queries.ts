@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, exists, gte, inArray, isNotNull, isNull, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { BREACH_CAUSES, type BreachCause } from '../policy/types';
+import { BREACH_CAUSES, type BreachCause, type Department } from '../policy/types';
 import { caseEvents, caseItems, cases, slaBreaches } from './schema';
 
 // The supervisor's view of the SLAs, read from the projected read model.
@@ -162,4 +162,22 @@ export async function slaSummary(db: Db, filter: SummaryFilter, workingMs: (from
       medianWorkingHoursToDecide: med === null ? null : Math.round(med * 100) / 100,
     };
   });
+}
+
+/** Items a store refused for their data (issue 12 §1): what a supervisor must look at, oldest case first. */
+export async function listNeedsAttention(db: Db, filter: { departments: Department[]; division?: string }) {
+  const rows = await db
+    .select({ caseId: caseItems.caseId, item: caseItems.item, department: caseItems.department, institution: caseItems.institution, reason: caseItems.reason, submittedAt: cases.submittedAt })
+    .from(caseItems)
+    .innerJoin(cases, eq(cases.caseId, caseItems.caseId))
+    .where(
+      and(
+        eq(caseItems.status, 'needs_attention'),
+        inArray(caseItems.department, filter.departments),
+        filter.division ? like(caseItems.division, `${filter.division}%`) : undefined,
+      ),
+    )
+    .orderBy(asc(cases.submittedAt), asc(caseItems.caseId))
+    .limit(500);
+  return rows.map((r) => ({ ...r, reason: r.reason ?? 'DATA_REFUSED', submittedAt: r.submittedAt.toISOString() }));
 }

@@ -41,6 +41,8 @@ export const ITEM_STATUSES = [
   'ineligible',
   /** The applicant must act (e.g. pay the child's medical insurance). */
   'awaiting_applicant',
+  /** A store refused the item's data itself (not an outage): a supervisor must look; `reason` holds the code. */
+  'needs_attention',
 ] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 

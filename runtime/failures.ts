@@ -12,6 +12,13 @@ export const ACTIVITY_FAILURES = {
   calendarNotCovered: 'CalendarNotCovered',
   /** The SMS gateway refused a message. */
   smsRefused: 'SmsRefused',
+  /**
+   * The database refused the data itself (SQLSTATE class 22 or 23): a retry would fail
+   * the same way for ever. The message holds the SQLSTATE, never the driver's words.
+   */
+  dataRefused: 'DataRefused',
+  /** Any other database error (an outage, a dropped connection): retried; SQLSTATE only. */
+  databaseError: 'DatabaseError',
 } as const;
 
 /** Refusals of the case's update validators; the API maps each to an HTTP status. */

@@ -21,8 +21,13 @@ export function connectionOptions(config: Config, address?: string): NativeConne
   return { address: `127.0.0.1:${config.temporalPort}` };
 }
 
+/** The module of our failure converter; the workflow bundle is built with it too. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 export function dataConverter(config: Config): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(config.payloadKeys)] };
+  // Failure messages and stack traces travel encrypted too (as an encoded attribute):
+  // a failure's words may quote what a case holds.
+  return { payloadCodecs: [new EncryptionCodec(config.payloadKeys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 export async function connectWorker(config: Config, address?: string): Promise<NativeConnection> {

@@ -2,11 +2,11 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle
 import type { Client } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../runtime/config';
-import { dataConverter } from '../runtime/temporal';
+import { FAILURE_CONVERTER_PATH, dataConverter } from '../runtime/temporal';
 import { replayCases } from './replay';
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
 }
 
 export async function createCaseWorker(options: {

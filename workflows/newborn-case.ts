@@ -85,7 +85,15 @@ export const CASE_EVENTS_PATCH = 'case-events-record-v1';
  */
 export const ITEMS_PATCH = 'items-per-item-v1';
 
-const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'not_applied', 'ineligible']);
+/**
+ * Issue 12 §1: a store that refuses an item's data itself (DataRefused, never an outage)
+ * puts the item before a supervisor as `needs_attention`, with the code, instead of
+ * retrying for ever; a projection it refuses is skipped, and the case goes on.
+ */
+export const NEEDS_ATTENTION_PATCH = 'NEEDS_ATTENTION';
+
+// `needs_attention` ends an item's own flow: the items that need it go on without it (NEEDS_ATTENTION).
+const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'not_applied', 'ineligible', 'needs_attention']);
 const DELIVERY_REASONS: readonly (string | undefined)[] = Object.values(DELIVERY_RECORD_REASONS);
 const DECISIONS: readonly unknown[] = ['approve', 'reject', 'request_supplement'] satisfies Decision[];
 /** A definite "no" from a department or the licence store ends the item, not the case. */
@@ -125,6 +133,13 @@ function isReleaseItemInput(value: unknown): boolean {
 function isWithdrawInput(value: unknown): boolean {
   const { reason } = fieldsOf(value);
   return typeof value === 'object' && value !== null && (reason === undefined || isText(reason));
+}
+
+/** `DATA_REFUSED_<SQLSTATE>` for a failure of the data itself (no personal data: the code only). */
+function attentionOf(err: unknown): string | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || err.cause.type !== ACTIVITY_FAILURES.dataRefused) return undefined;
+  const [code] = err.cause.details ?? [];
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? `DATA_REFUSED_${code}` : 'DATA_REFUSED';
 }
 
 function refusalOf(err: unknown): string | undefined {
@@ -252,8 +267,15 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       unprojectedEvents = [];
       if (recordsCaseEvents) {
         const { changes, rows } = changesFor(target);
-        await projectCaseChanges(caseEventRecord(input.caseId, events), changes);
-        projectedRows = rows;
+        try {
+          await projectCaseChanges(caseEventRecord(input.caseId, events), changes);
+          projectedRows = rows;
+        } catch (err) {
+          const attention = attentionOf(err);
+          if (!attention || !patched(NEEDS_ATTENTION_PATCH)) throw err;
+          // The rows stay unprojected and go again with the next change; the case goes on.
+          log.warn('projection refused by the read model', { caseId: input.caseId, reason: attention });
+        }
       } else {
         await projectCase({ revision: target, view: view(), applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, events, breaches, divisions: Object.fromEntries([...items.values()].map((it) => [it.item, it.division])) });
       }
@@ -897,6 +919,14 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
           .map((it) =>
             (perItem ? runItemHandedOff(it) : runItem(it)).catch((err) => {
               if (isCancellation(err)) return;
+              const attention = attentionOf(err);
+              if (attention && patched(NEEDS_ATTENTION_PATCH)) {
+                Object.assign(it, { status: 'needs_attention', reason: attention, deadline: undefined, decision: undefined, supplement: undefined });
+                resolveBreach(it);
+                record('item_refused', { item: it.item, detail: { reason: attention } });
+                log.warn('item needs attention', { caseId: input.caseId, item: it.item, reason: attention });
+                return;
+              }
               const refusal = refusalOf(err);
               if (!refusal) throw err;
               Object.assign(it, { status: 'rejected', reason: refusal, deadline: undefined, decision: undefined, supplement: undefined });

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { currentCalendar, workingMsBetween } from '../../domain/calendar';
 import { retryRead } from '../../db/client';
-import { listBreaches, slaSummary } from '../../db/sla-queries';
+import { listBreaches, listNeedsAttention, slaSummary } from '../../db/sla-queries';
 import { regionSchema } from '../../policy/application';
 import { BREACH_CAUSES, DEPARTMENTS, type Department } from '../../policy/types';
 import { principal } from '../auth';
@@ -140,6 +140,32 @@ export function slaRouter({ db, config, packs }: ApiDeps): Routes {
       ? (a: Date, b: Date) => ((b.getTime() - a.getTime()) * 86_400) / config.slaDaySeconds!
       : ((calendar) => (a: Date, b: Date) => workingMsBetween(a, b, calendar))(await currentCalendar(db));
     res.json({ from: query.from?.toISOString() ?? null, to: query.to?.toISOString() ?? null, departments: await retryRead(() => slaSummary(db, { departments, division: divisionOf(req), region: query.region, from: query.from, to: query.to }, workingMs)) });
+  });
+
+  routes.get('/attention', {
+    operationId: 'listNeedsAttention',
+    summary: 'Items a store refused for their data (`needs_attention`), with the code: for a supervisor to resolve (a department supervisor sees their own department only)',
+    roles: ['supervisor', 'auditor'],
+    query: z.object({ department: z.enum(DEPARTMENTS).optional() }),
+    responses: {
+      200: {
+        description: 'the items, oldest case first (at most 500)',
+        schema: z.object({
+          items: z.array(
+            z.object({
+              caseId: z.string(),
+              item: z.string(),
+              department: z.string(),
+              institution: z.string().nullable(),
+              reason: z.string().meta({ description: 'DATA_REFUSED_<SQLSTATE>: a code, never the data' }),
+              submittedAt: timestamp,
+            }),
+          ),
+        }),
+      },
+    },
+  }, async (req, res, { query }) => {
+    res.json({ items: await retryRead(() => listNeedsAttention(db, { departments: scope(req, query.department), division: divisionOf(req) })) });
   });
 
   return routes;
