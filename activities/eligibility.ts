@@ -63,6 +63,30 @@ export function createEligibilityActivities(deps: {
       return assessItems(input.application, input.pack, input.items, new Date(input.submittedAt), facts);
     },
 
+    // Each registry look-up its own activity (ELIGIBILITY_LOOKUPS): one registry's outage
+    // repeats that look-up only, and its retries run at their own pace.
+
+    /** Whether the licence store holds a valid birth certificate for this child. */
+    async lookUpBirthCertificate(input: { motherIdNumber: string; bornAt: string; licenceType: string }): Promise<{ issued: boolean }> {
+      return { issued: await deps.hasValidLicence({ subjectKey: childKey(deps.idHashKey, input.motherIdNumber, input.bornAt), type: input.licenceType }) };
+    },
+
+    /** The couple's marriage as the civil-affairs registry knows it; no status when it does not know them. */
+    async lookUpMarriage(couple: { mother: string; father: string }): Promise<{ status?: NonNullable<VerifiedFacts['marriageStatus']> }> {
+      const status = await deps.registries.coupleMarriage(couple);
+      return status ? { status } : {};
+    },
+
+    /** A person's hukou as the police registry knows it. */
+    async lookUpHukou(input: { idNumber: string }): Promise<Awaited<ReturnType<ReturnType<typeof createRegistryLookups>['hukouOf']>>> {
+      return deps.registries.hukouOf(input.idNumber);
+    },
+
+    /** The verdict item by item on facts already looked up (the rules, recorded as a result). */
+    async assessItemEligibility(input: VerifyItemEligibilityInput & { facts: VerifiedFacts }): Promise<ItemsEligibility> {
+      return assessItems(input.application, input.pack, input.items, new Date(input.submittedAt), input.facts);
+    },
+
     /** Whether the delivering institution recorded this birth (mother, institution, birth time within the tolerance). */
     async checkDeliveryRecord(input: CheckDeliveryInput): Promise<{ match: DeliveryMatch }> {
       const records = await deps.registries.deliveriesOf({ institutionCode: input.institutionCode, motherIdNumber: input.motherIdNumber, bornAt: input.bornAt });

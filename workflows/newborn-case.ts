@@ -17,7 +17,7 @@ import type { Breach, CaseChanges, ItemRow } from '../activities/read-model';
 import { DELIVERY_RECORD_REASONS } from '../policy/delivery';
 import { concernsOf, decidedByOf, sectionsOf, slaWorkingDaysOf } from '../policy/packs';
 import { attachedDocuments, itemData, routeItem } from '../policy/routing';
-import type { BreachCause, CaseStatus, ItemCode, ItemDefinition, ItemsEligibility, Reason } from '../policy/types';
+import type { BreachCause, CaseStatus, ItemCode, ItemDefinition, ItemsEligibility, Reason, VerifiedFacts } from '../policy/types';
 import { ACTIVITY_FAILURES, CASE_FAILURES } from '../runtime/failures';
 import {
   UPDATE_ERRORS,
@@ -44,10 +44,11 @@ import { caseStatusKey, overdueItemsKey } from './search-attributes';
 
 // Department systems and our own stores may be down for hours: keep retrying, slower
 // and slower, rather than lose the case. Only a definite "no" stops the retries.
+// Capped at 30 s (issue 12 §7): a case resumes within a minute of its department's recovery.
 const retry = {
   initialInterval: '1s',
   backoffCoefficient: 2,
-  maximumInterval: '5m',
+  maximumInterval: '30s',
   nonRetryableErrorTypes: [ACTIVITY_FAILURES.departmentRefused, ACTIVITY_FAILURES.licenceAlreadyIssued, ACTIVITY_FAILURES.calendarNotCovered],
 };
 const { submitItem, supplyItem, issueLicence, verifyEligibility, verifyItemEligibility, checkDeliveryRecord, computeDeadline, projectCase, projectCaseChanges } = proxyActivities<CaseActivities>({
@@ -59,6 +60,13 @@ const { submitItem, supplyItem, issueLicence, verifyEligibility, verifyItemEligi
 const { awaitDepartmentEvent } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+// Registry look-ups of the eligibility check, one activity each (ELIGIBILITY_LOOKUPS): never
+// given up on, but polled at most 30 s apart, so a case resumes within a minute of a
+// registry's recovery instead of after a back-off grown to minutes.
+const { lookUpBirthCertificate, lookUpMarriage, lookUpHukou, assessItemEligibility } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30s',
+  retry: { ...retry, maximumInterval: '30s' },
 });
 // A notification is worth a few hours of retries, not a case that never closes.
 const { notify: sendNotification } = proxyActivities<CaseActivities>({
@@ -84,6 +92,8 @@ export const CASE_EVENTS_PATCH = 'case-events-record-v1';
  * clock from the department's answer.
  */
 export const ITEMS_PATCH = 'items-per-item-v1';
+/** Issue 12 §7: each registry look-up of the eligibility check is its own retried activity. */
+export const ELIGIBILITY_LOOKUPS_PATCH = 'ELIGIBILITY_LOOKUPS';
 
 /**
  * Issue 12 §1: a store that refuses an item's data itself (DataRefused, never an outage)
@@ -885,13 +895,31 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     if (perItem) notifyCase('case_closed', { status: final, ...(reasons && { reasons: reasons.map((r) => r.code).join(',') }) });
   }
 
+  /** The facts of verifyItemEligibility, each looked up on its own (ELIGIBILITY_LOOKUPS_PATCH). */
+  async function verifyLookupByLookup(): Promise<ItemsEligibility> {
+    const birthCertificate = pack.items.find((i) => i.item === 'birth_certificate');
+    const { mother, father } = application;
+    const [issued, marriage, motherHukou, fatherHukou] = await Promise.all([
+      birthCertificate ? lookUpBirthCertificate({ motherIdNumber: mother.idNumber, bornAt: application.delivery.bornAt, licenceType: birthCertificate.licenceType }) : { issued: false },
+      // Without a father there is no couple to look up: the form then claims no marriage.
+      father ? lookUpMarriage({ mother: mother.idNumber, father: father.idNumber }) : { status: undefined },
+      lookUpHukou({ idNumber: mother.idNumber }),
+      father ? lookUpHukou({ idNumber: father.idNumber }) : undefined,
+    ]);
+    const facts: VerifiedFacts = { birthCertificateAlreadyIssued: issued.issued };
+    if (marriage.status) facts.marriageStatus = marriage.status;
+    if (motherHukou.found) facts.motherHukou = motherHukou.hukou ?? null;
+    if (fatherHukou?.found) facts.fatherHukou = fatherHukou.hukou ?? null;
+    return assessItemEligibility({ application, pack, items: input.items, submittedAt: input.submittedAt, facts });
+  }
+
   // --- the case -------------------------------------------------------------------
   record('case_submitted', { actor: 'applicant', detail: { region: pack.region, policyVersion: pack.version, items: input.items, ...(recordsCaseEvents && { applicant: input.applicantMasked }) } });
   const projecting = projector();
 
   let eligible: boolean;
   if (perItem) {
-    const verdict = await verifyItemEligibility({ application, pack, items: input.items, submittedAt: input.submittedAt });
+    const verdict = patched(ELIGIBILITY_LOOKUPS_PATCH) ? await verifyLookupByLookup() : await verifyItemEligibility({ application, pack, items: input.items, submittedAt: input.submittedAt });
     record('eligibility_checked', {
       detail: { eligible: verdict.eligible, reasons: verdict.reasons.map((r) => r.code), items: verdict.items.map((v) => ({ item: v.item, eligible: v.eligible, reasons: v.reasons.map((r) => r.code) })) },
     });
