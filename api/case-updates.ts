@@ -71,18 +71,23 @@ export async function updateCase<Arg, Ret = CaseView>(
   waitMs: number,
 ): Promise<UpdateOutcome<Ret>> {
   const handle = client.workflow.getHandle(caseId);
-  const work = (async (): Promise<UpdateOutcome<Ret>> => {
+  // Past the bound the calls are abandoned (not the update: the engine keeps it), so
+  // that no retry of theirs outlives the request.
+  const abandon = new AbortController();
+  const work = client.withAbortSignal(abandon.signal, async (): Promise<UpdateOutcome<Ret>> => {
     try {
       const started = await handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED });
       return { done: true, value: await started.result() };
     } catch (err) {
+      if (abandon.signal.aborted) return { done: false };
       throw await refusal(err, handle, db, closedError);
     }
-  })();
-  // Left running past the bound: its outcome is the case's to show, not this request's.
-  work.catch(() => undefined);
+  });
   const outcome = await Promise.race([work, timeout(waitMs)]);
-  return outcome ?? { done: false };
+  if (outcome) return outcome;
+  abandon.abort();
+  work.catch(() => undefined);
+  return { done: false };
 }
 
 /** The HTTP error for a failed update (or the error itself when it is none of the case's refusals). */
