@@ -52,8 +52,10 @@ export function createJourneyActivities(options: { db: Db; baseUrl: string; requ
      * case and item, of the amount the pack says, and paid. An outage is thrown (retried).
      */
     async verifyPayment(input: VerifyPaymentInput): Promise<PaymentVerdict> {
-      const response = await fetch(`${options.baseUrl}/payments/${encodeURIComponent(input.reference)}`, { signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(timeoutMs)]) }).catch((err: Error) => {
-        throw new Error(`GET /payments: ${err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.message}`);
+      // The applicant's request waits on this answer: a short limit per try (the workflow tries three times).
+      const limitMs = Math.min(timeoutMs, 4000);
+      const response = await fetch(`${options.baseUrl}/payments/${encodeURIComponent(input.reference)}`, { signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(limitMs)]) }).catch((err: Error) => {
+        throw new Error(`GET /payments: ${err.name === 'TimeoutError' ? `no answer within ${limitMs} ms` : err.message}`);
       });
       if (response.status === 404) return { verified: false, reason: 'PAYMENT_NOT_FOUND' };
       if (!response.ok) throw new Error(`GET /payments: gateway answered ${response.status}`);

@@ -68,7 +68,7 @@ const { awaitDepartmentEvent } = proxyActivities<CaseActivities>({
 // The applicant waits on the answer (an update): a gateway that does not answer within a
 // few tries is a refusal to try again later, never a request left hanging.
 const { verifyPayment } = proxyActivities<CaseActivities>({
-  startToCloseTimeout: '15s',
+  startToCloseTimeout: '5s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 // The parcel is the family's: keep trying the carrier rather than lose it.
