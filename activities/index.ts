@@ -4,6 +4,7 @@ import { createDepartmentEventActivities } from './department-events';
 import { createDepartmentActivities, createRegistryLookups } from './departments';
 import { createEligibilityActivities } from './eligibility';
 import { guardActivities } from './guard';
+import { createJourneyActivities } from './journey';
 import { createLicenceActivities } from './licences';
 import { createNotificationActivities } from './notifications';
 import { createReadModelActivities } from './read-model';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlaActivities({ db: deps.db, slaDaySeconds: deps.slaDaySeconds, officeClose: deps.officeClose, calendar: deps.calendar }),
     ...createNotificationActivities({ db: deps.db, smsBaseUrl: deps.smsUrl ?? deps.departmentsUrl }),
     ...createAuditActivities({ replayCases: deps.replayCases }),
+    ...createJourneyActivities({ db: deps.db, baseUrl: deps.departmentsUrl }),
   });
 }
 
