@@ -8,7 +8,7 @@ import { personKey } from '../../domain/identity';
 import { addWorkingDays, shanghaiDate, CalendarNotCoveredError } from '../../policy/working-days';
 import { SHIPMENT_STATUSES, shipmentSettledSignal, submitPaymentUpdate, type CaseView, type ItemView } from '../../workflows/messages';
 import { principal } from '../auth';
-import { updateCase } from '../case-updates';
+import { acceptedUpdate, sendUpdated, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
 import { Routes, timestamp } from '../route-registry';
@@ -138,7 +138,7 @@ export function journeyRouter(deps: ApiDeps): Routes {
     roles: ['applicant'],
     params: itemParams,
     body: paymentSchema,
-    responses: { 200: { description: 'the case, the item completed with its receipt', schema: z.looseObject({ caseId: z.string() }) } },
+    responses: { 200: { description: 'the case, the item completed with its receipt', schema: z.looseObject({ caseId: z.string() }) }, 202: acceptedUpdate },
     errors: {
       404: 'no such case or item (`not_found`)',
       409: 'the item does not await a payment (`not_awaiting_applicant`), or the case is closed',
@@ -147,10 +147,14 @@ export function journeyRouter(deps: ApiDeps): Routes {
   }, async (req, res, { params, body }) => {
     await ownItem(req, params.caseId, params.itemKey);
     const { reference } = body();
-    const view = await updateCase(client, db, params.caseId, submitPaymentUpdate, { item: params.itemKey as ItemView['item'], reference }, ['case_closed', 'the case is closed']);
+    const outcome = await updateCase(client, db, params.caseId, submitPaymentUpdate, { item: params.itemKey as ItemView['item'], reference }, ['case_closed', 'the case is closed'], deps.config.updateWaitMs);
+    if (!outcome.done) {
+      sendUpdated(res, params.caseId, outcome);
+      return;
+    }
     deps.logger.info({ caseId: params.caseId, item: params.itemKey }, 'payment verified');
     // The case view of GET /api/cases/:caseId (cases.ts declares it; a loose object here keeps the import one way).
-    res.json((await withJourney(deps, view)) as unknown as { caseId: string });
+    res.json((await withJourney(deps, outcome.value)) as unknown as { caseId: string });
   });
 
   routes.get('/cases/:caseId/items/:itemKey/slots', {
