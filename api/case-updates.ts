@@ -50,6 +50,11 @@ export function temporalUnavailable(retryAfterSeconds = 5): HttpError {
   return new HttpError(503, 'unavailable', 'the case engine cannot be reached; nothing was changed, try again shortly', { retryAfter: retryAfterSeconds });
 }
 
+let abandoned = 0;
+
+/** Update calls given up on that have not settled yet (a connection closed under them would throw in a timer). */
+export const abandonedUpdates = (): number => abandoned;
+
 /** Resolves to `undefined` after `ms` (the timer does not hold the process open). */
 function timeout(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
@@ -88,7 +93,10 @@ export async function updateCase<Arg, Ret = CaseView>(
   const outcome = await Promise.race([work, timeout(waitMs)]);
   if (outcome) return outcome;
   abandon.abort();
-  work.catch(() => undefined);
+  // A call the engine asked to retry later (too many updates in flight) retries once more
+  // after the abort; counted until it settles, so that a shutdown can wait for it.
+  abandoned++;
+  work.catch(() => undefined).finally(() => abandoned--);
   return { done: false };
 }
 
