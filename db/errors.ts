@@ -13,6 +13,27 @@ export function sqlStateOf(err: unknown): string | undefined {
 }
 
 /**
+ * The code of any database error: its SQLSTATE, or the driver's own code for a lost
+ * connection (CONNECTION_CLOSED ...), which drizzle's wrapper would otherwise print with
+ * the query's parameters. Undefined for errors that are not the database's.
+ */
+export function databaseCodeOf(err: unknown): string | undefined {
+  const state = sqlStateOf(err);
+  if (state) return state;
+  let fromDatabase = false;
+  let code: string | undefined;
+  for (let e = err as { name?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.name === 'DrizzleQueryError' || e.name === 'PostgresError') fromDatabase = true;
+    if (typeof e.code === 'string' && /^CONNECT(ION)?_[A-Z_]+$/.test(e.code)) {
+      fromDatabase = true;
+      code ??= e.code;
+    }
+    if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) code ??= e.code;
+  }
+  return fromDatabase ? (code ?? 'UNKNOWN') : undefined;
+}
+
+/**
  * Refused for the data itself: class 22 (data exception: a NUL in text, a value out of
  * range) and 23 (integrity constraint violation). Retrying the same values fails the
  * same way for ever; anything else (connection, lock, resources) may pass next time.
@@ -25,7 +46,7 @@ export function isDataError(code: string): boolean {
 export class DatabaseError extends Error {
   override readonly name = 'DatabaseError';
   constructor(readonly code: string) {
-    super(`the database refused the statement (SQLSTATE ${code})`);
+    super(SQLSTATE.test(code) ? `the database refused the statement (SQLSTATE ${code})` : `the database could not be reached (${code})`);
   }
 
   get dataRefused(): boolean {
@@ -36,6 +57,6 @@ export class DatabaseError extends Error {
 /** `err` as a DatabaseError when it is a database error (its stack dropped with its message), else unchanged. */
 export function scrubDatabaseError(err: unknown): unknown {
   if (err instanceof DatabaseError) return err;
-  const code = sqlStateOf(err);
+  const code = databaseCodeOf(err);
   return code ? new DatabaseError(code) : err;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { signToken, type Principal } from '../api/auth';
 import { dropDatabase, openDatabase, prepareDatabase, type Database } from '../db/client';
+import { routeItem } from '../policy/routing';
 import { DEPARTMENTS, type Department } from '../policy/types';
 
 /** The shipped regions, in turn: every pack takes part in the run. */
@@ -276,7 +277,12 @@ run(async () => {
     const http = new Http(`http://127.0.0.1:${apiPort}`);
     const token = (p: Principal) => signToken(config, p, Math.min(config.tokenMaxLifetimeSeconds, 6 * 3600));
     const auditor = await token({ sub: 'chaos-auditor', role: 'auditor' });
-    const caseWorkers = Object.fromEntries(await Promise.all(DEPARTMENTS.map(async (d) => [d, await token({ sub: `chaos-${d}`, role: 'case_worker', department: d })] as const))) as Record<Department, string>;
+    // A case worker works for one office: one per office the cases are routed to, met as they are submitted.
+    const offices = new Map<string, Promise<string>>();
+    const officeOf = (department: Department, institution: string) => {
+      const key = `${department}|${institution}`;
+      if (!offices.has(key)) offices.set(key, token({ sub: `chaos-${department}-${institution}`, role: 'case_worker', department, institution }));
+    };
     say(`service up: Temporal 127.0.0.1:${temporalPort}, API 127.0.0.1:${apiPort}, simulator ${simulator.url}, database ${base.pathname.slice(1)}, logs in ${dir}`);
 
     // --- the cases: submitted over the first rounds, approved by every department ---
@@ -287,6 +293,7 @@ run(async () => {
     const submitOne = async (seq: number) => {
       const application = sampleApplication({ region: REGIONS[seq % REGIONS.length], seq, bornAt: new Date(Date.now() - 86_400_000 - seq * 60_000) });
       const applicant = await token({ sub: application.applicant.idNumber, role: 'applicant' });
+      for (const department of DEPARTMENTS) officeOf(department, routeItem({ department }, application).institution);
       // An answer lost to a fault is asked again: the same application is the same case (409 names it).
       while (Date.now() < deadline) {
         const res = await http.call('POST', '/api/cases', 'POST /api/cases', applicant, application);
@@ -316,8 +323,8 @@ run(async () => {
     let decisions = 0;
     const inFlight = new Set<Promise<void>>();
     /** Approves what is in the department's inbox; a decision that waits on a fault never holds up the others. */
-    const approve = async (department: Department) => {
-      const res = await http.call('GET', '/api/tasks', 'GET /api/tasks', caseWorkers[department]);
+    const approve = async (caseWorker: string) => {
+      const res = await http.call('GET', '/api/tasks', 'GET /api/tasks', caseWorker);
       if (res.status !== 200) return;
       const tasks = (res.body as { tasks: { caseId: string; item: string }[] }).tasks;
       for (const t of tasks) {
@@ -325,7 +332,7 @@ run(async () => {
         if (deciding.has(key) || deciding.size >= 40) continue;
         deciding.add(key);
         const decision = http
-          .call('POST', `/api/cases/${t.caseId}/items/${t.item}/decision`, 'POST /api/cases/:caseId/items/:item/decision', caseWorkers[department], { decision: 'approve' })
+          .call('POST', `/api/cases/${t.caseId}/items/${t.item}/decision`, 'POST /api/cases/:caseId/items/:item/decision', caseWorker, { decision: 'approve' })
           .then((decided) => {
             if (decided.status === 200) decisions++;
           })
@@ -339,7 +346,7 @@ run(async () => {
     let driving = true;
     const approvals = (async () => {
       while (driving) {
-        await Promise.all(DEPARTMENTS.map(approve));
+        await Promise.all((await Promise.all(offices.values())).map(approve));
         await sleep(500);
       }
       await Promise.all([...inFlight]);
