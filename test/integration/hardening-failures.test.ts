@@ -42,6 +42,13 @@ describe('data a store refuses', function () {
     assert.equal(failure.nonRetryable, true);
     assert.deepEqual(failure.details, ['22021']);
     assert.ok(!`${failure.message}${failure.stack}`.includes(secret), 'the failure does not quote the query');
+
+    // A connection lost under drizzle: its wrapper's message lists the parameters, and no SQLSTATE comes with it.
+    const lost = Object.assign(new Error(`Failed query: insert into licences ...\nparams: ${secret}`), { name: 'DrizzleQueryError', cause: Object.assign(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'), { code: 'CONNECTION_CLOSED' }) });
+    const retried = activityFailure(lost) as { type?: string; nonRetryable?: boolean; message: string; stack?: string };
+    assert.equal(retried.type, ACTIVITY_FAILURES.databaseError);
+    assert.equal(retried.nonRetryable, false, 'an outage is retried');
+    assert.ok(!`${retried.message}${retried.stack}`.includes(secret));
   });
 
   it('puts the item a store refused before a supervisor, with the code, and the case goes on; no failure in the history is in clear', async function () {
