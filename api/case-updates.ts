@@ -1,4 +1,5 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
@@ -81,13 +82,23 @@ export async function updateCase<Arg, Ret = CaseView>(
   // Past the bound the calls are abandoned (not the update: the engine keeps it), so
   // that no retry of theirs outlives the request.
   const abandon = new AbortController();
+  // One ID for every try of this request: the engine takes the update once, however often it is sent.
+  const updateId = randomUUID();
   const work = client.withAbortSignal(abandon.signal, async (): Promise<UpdateOutcome<Ret>> => {
-    try {
-      const started = await handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      return { done: true, value: await started.result() };
-    } catch (err) {
-      if (abandon.signal.aborted) return { done: false };
-      throw await refusal(err, handle, db, closedError);
+    for (;;) {
+      try {
+        const started = await handle.startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+        return { done: true, value: await started.result() };
+      } catch (err) {
+        if (abandon.signal.aborted) return { done: false };
+        // The engine restarting, or its call timing out: sent again until the bound, then 202.
+        if (isTemporalUnavailable(err) || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+          await timeout(500);
+          if (abandon.signal.aborted) return { done: false };
+          continue;
+        }
+        throw await refusal(err, handle, db, closedError);
+      }
     }
   });
   const outcome = await Promise.race([work, timeout(waitMs)]);
@@ -113,7 +124,14 @@ async function refusal(err: unknown, handle: WorkflowHandle, db: Db, closedError
   }
   if (isTemporalUnavailable(err)) return temporalUnavailable();
   // Anything else: ask the engine whether the case is still open rather than read the error's words.
-  if (!(await isRunning(handle))) {
+  let running: boolean;
+  try {
+    running = await isRunning(handle);
+  } catch (asked) {
+    if (isTemporalUnavailable(asked)) return temporalUnavailable();
+    throw asked;
+  }
+  if (!running) {
     if (await findCase(db, handle.workflowId)) return new HttpError(409, closedError[0], closedError[1]);
     return new HttpError(404, 'not_found', 'no such case');
   }
