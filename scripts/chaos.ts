@@ -311,6 +311,15 @@ run(async () => {
         const body = res.body as { caseId?: string };
         if ((res.status === 201 || (res.status === 409 && body?.caseId)) && body.caseId) {
           started.set(body.caseId, Date.now());
+          // Items a department's own system decides (the first dose of vaccine) hear of it from that system.
+          for (const item of shippedCatalogue().current(region).items) {
+            if (item.decidedBy !== 'department_event' || !item.event) continue;
+            await fetch(`${simulator.url}/admin/departments/${item.department}/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ caseRef: body.caseId, item: item.item, type: item.event }),
+            });
+          }
           return;
         }
         if (res.status > 0 && res.status < 500 && res.status !== 429) {
