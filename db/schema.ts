@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, check, date, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { BREACH_CAUSES, CASE_STATUSES, DEPARTMENTS, ITEM_STATUSES } from '../policy/types';
 
 // The read model: written only by the workflow's projection activities (and the
@@ -28,7 +28,15 @@ export const cases = pgTable(
     revision: integer('revision').notNull().default(0),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('cases_status_idx').on(t.status, t.region), index('cases_applicant_idx').on(t.applicantHash), oneOf('cases_status_check', t.status, CASE_STATUSES)],
+  (t) => [
+    // Newest first, a page at a time (keyset on submitted_at, case_id), with or without a status and region.
+    index('cases_submitted_idx').on(t.submittedAt, t.caseId),
+    index('cases_status_submitted_idx').on(t.status, t.submittedAt, t.caseId),
+    index('cases_region_submitted_idx').on(t.region, t.submittedAt, t.caseId),
+    index('cases_region_status_submitted_idx').on(t.region, t.status, t.submittedAt, t.caseId),
+    index('cases_applicant_idx').on(t.applicantHash),
+    oneOf('cases_status_check', t.status, CASE_STATUSES),
+  ],
 );
 
 export const caseItems = pgTable(
@@ -57,12 +65,19 @@ export const caseItems = pgTable(
     reason: text('reason'),
     /** Why the item is `ineligible`: every unmet condition, as the one-time notice words it. */
     reasons: jsonb('reasons').$type<{ code: string; message: string }[]>(),
+    /** The case's submission time, copied by a trigger when the row is written (migration 0009): a county's cases, newest first, from one index. */
+    submittedAt: ts('submitted_at'),
   },
   (t) => [
     primaryKey({ columns: [t.caseId, t.item] }),
+    index('case_items_division_submitted_idx').on(t.division, t.submittedAt, t.caseId, t.department).where(sql`${t.status} <> 'not_applied'`),
     index('case_items_inbox_idx').on(t.department, t.status),
-    // An institution's inbox: its items in review, most urgent first.
-    index('case_items_institution_inbox_idx').on(t.institution, t.status, t.deadline),
+    // An institution's inbox: its items in review, most urgent first (keyset; no deadline last).
+    index('case_items_review_inbox_idx')
+      .on(t.institution, sql`(coalesce(${t.deadline}, 'infinity'::timestamptz))`, t.caseId, t.position)
+      .where(sql`${t.status} = 'in_review'`),
+    // The SLA summary's partial days: decisions of a department in a time range.
+    index('case_items_decided_idx').on(t.department, t.decidedAt).where(sql`${t.status} in ('completed', 'rejected')`),
     oneOf('case_items_status_check', t.status, ITEM_STATUSES),
     oneOf('case_items_department_check', t.department, DEPARTMENTS),
   ],
@@ -108,10 +123,51 @@ export const slaBreaches = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.caseId, t.item, t.seq] }),
-    index('sla_breaches_department_idx').on(t.department, t.breachedAt),
+    // Newest first, a page at a time (keyset on breached_at, case_id, item, seq).
+    index('sla_breaches_department_idx').on(t.department, t.breachedAt, t.caseId, t.item, t.seq),
+    index('sla_breaches_breached_idx').on(t.breachedAt, t.caseId, t.item, t.seq),
+    index('sla_breaches_open_idx').on(t.department, t.breachedAt, t.caseId, t.item, t.seq).where(sql`${t.resolvedAt} is null`),
     oneOf('sla_breaches_department_check', t.department, DEPARTMENTS),
     oneOf('sla_breaches_cause_check', t.cause, BREACH_CAUSES),
   ],
+);
+
+/**
+ * Cases by region and status, kept by a trigger on `cases` in the projection's own
+ * transaction (migration 0009): list totals and metrics without counting the table.
+ */
+export const caseCounts = pgTable(
+  'case_counts',
+  {
+    region: text('region').notNull(),
+    status: text('status').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.status] })],
+);
+
+/**
+ * The SLA summary's figures per department and Asia/Shanghai day, kept by triggers on
+ * `case_items` and `sla_breaches` in the projection's own transaction (migration 0009).
+ * `region` and `division` hold '' for the roll-up of all; a division row exists for each
+ * prefix a supervisor may name (2, 4 and 6 digits), so every summary sums at most one
+ * row per department and day.
+ */
+export const slaDaily = pgTable(
+  'sla_daily',
+  {
+    department: text('department').notNull(),
+    region: text('region').notNull(),
+    division: text('division').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    /** Items whose final decision (approved or rejected) fell on this day. */
+    decided: integer('decided').notNull().default(0),
+    /** Of those, the ones never breached. */
+    onTime: integer('on_time').notNull().default(0),
+    /** Breaches recorded on this day. */
+    breached: integer('breached').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.department, t.region, t.division, t.day] })],
 );
 
 /** The licence store (电子证照库): at most one valid licence per subject and type. */

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import { PAGE_LIMIT } from '../../db/pagination';
 import { findCase, listCases, type Scope, type StoredCase } from '../../db/queries';
 import { recordSubmission } from '../../domain/cases';
 import { caseIdFor, personKey } from '../../domain/identity';
@@ -17,6 +18,7 @@ import { principal, type Principal } from '../auth';
 import { actorOf, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
 import { HttpError, errorSchema, invalid } from '../errors';
+import { cursorField, limitField, nextCursorField } from '../pagination';
 import { Routes, timestamp } from '../route-registry';
 import { caseParams, itemParams } from './params';
 
@@ -44,8 +46,10 @@ const listSchema = (regions?: readonly string[]) =>
   z.object({
     status: z.enum(CASE_STATUSES).optional(),
     region: regionSchema(regions).optional(),
-    page: z.coerce.number().int().min(1).default(1),
-    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    page: z.coerce.number().int().min(1).max(100_000).default(1).meta({ description: 'skips (page − 1) × limit cases; `cursor` reads the next page without skipping' }),
+    limit: limitField.optional(),
+    pageSize: limitField.optional().meta({ description: 'the same as `limit` (the first edition named it so)' }),
+    cursor: cursorField(['instant', 'text'] as const).optional(),
   });
 export { caseIdSchema, caseParams } from './params';
 
@@ -103,8 +107,10 @@ const submittedSchema = z.object({ caseId: z.string(), status: z.literal('in_pro
 const caseListSchema = z.object({
   cases: z.array(z.object({ caseId: z.string(), region: z.string(), policyVersion: z.string(), status: z.string(), submittedAt: timestamp, closedAt: timestamp.optional() })),
   total: z.number().int(),
+  totalIsEstimate: z.boolean().meta({ description: "true when `total` is the planner's estimate (more than 1,000 cases match a supervisor's scope): the table is not counted for a page" }),
   page: z.number().int(),
   pageSize: z.number().int(),
+  nextCursor: nextCursorField,
 });
 
 const tag = { name: 'cases', description: 'Applications and the cases they start: the one-time notice, submission, decisions, supplements, withdrawal' };
@@ -276,8 +282,9 @@ export function casesRouter(deps: ApiDeps): Routes {
     atRequest: { query: async () => listSchema((await deps.packs.catalogue()).regions()) },
     responses: { 200: { description: 'one page of cases and how many match', schema: caseListSchema } },
   }, async (req, res, { query }) => {
-    const { cases, total } = await listCases(db, { ...query, scope: scopeOf(principal(req)) });
-    res.json({ cases, total, page: query.page, pageSize: query.pageSize });
+    const limit = query.limit ?? query.pageSize ?? PAGE_LIMIT.default;
+    const list = await listCases(db, { status: query.status, region: query.region, page: query.page, limit, after: query.cursor, scope: scopeOf(principal(req)) });
+    res.json({ ...list, page: query.page, pageSize: limit });
   });
 
   routes.get('/cases/:caseId', {
