@@ -50,7 +50,7 @@ export async function seedReadModel(sql: postgres.Sql, n: number, log: (line: st
             g % 5 as progress
      from generate_series(1, ${n}) g;
      alter table seed add column division text;
-     update seed set division = (case when region = 'shanghai' then '3101' else '6201' end) || lpad(((g * 7919) % ${SEED_COUNTIES})::text, 2, '0');
+     update seed set division = (case when region = 'shanghai' then '3101' else '6201' end) || lpad((((g / 10)::bigint * 7919) % ${SEED_COUNTIES})::text, 2, '0');
      insert into cases (case_id, region, policy_version, status, submitted_at, closed_at, applicant_hash, applicant_masked, revision, updated_at)
      select case_id, region, '2026.2', status, submitted_at,
             case when status = 'in_progress' then null else submitted_at + interval '30 hours' end,

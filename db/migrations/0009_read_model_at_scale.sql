@@ -122,6 +122,15 @@ BEGIN
 END
 $$;--> statement-breakpoint
 CREATE TRIGGER "sla_breaches_sla_daily" AFTER INSERT OR DELETE ON "sla_breaches" FOR EACH ROW EXECUTE FUNCTION "sla_daily_breaches"();--> statement-breakpoint
+-- A case removed takes its items and breaches out of the figures while its row (and region) is still there.
+CREATE FUNCTION "cases_remove_children"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM sla_breaches WHERE case_id = OLD.case_id;
+  DELETE FROM case_items WHERE case_id = OLD.case_id;
+  RETURN OLD;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER "cases_remove_children" BEFORE DELETE ON "cases" FOR EACH ROW EXECUTE FUNCTION "cases_remove_children"();--> statement-breakpoint
 -- Recomputes both aggregates from the rows (this migration on an existing read model, and
 -- the benchmark's seed, which writes with the triggers off).
 CREATE FUNCTION "read_model_aggregates_rebuild"() RETURNS void LANGUAGE sql AS $$
