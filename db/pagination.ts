@@ -45,17 +45,22 @@ export function decodeCursor<const S extends readonly CursorPart[]>(cursor: stri
 
 /** Rows counted exactly up to this many; beyond it, the planner's estimate (flagged). */
 export const EXACT_COUNT_UP_TO = 1000;
+/** Estimates this far above the bound are trusted without counting at all. */
+const CLEARLY_MORE = 10 * EXACT_COUNT_UP_TO;
 
 /**
  * How many rows `rows` (a select of the rows that match) yields, without counting a large
- * table: exact up to EXACT_COUNT_UP_TO (an index range that short is cheap), else the
- * planner's estimate of the same query, at least one more than that.
+ * table: the planner's estimate when it is clearly large; else counted exactly up to
+ * EXACT_COUNT_UP_TO (an index range that short is cheap), and the estimate, at least
+ * one more than that, beyond.
  */
 export async function boundedCount(db: Db, rows: SQLWrapper): Promise<{ total: number; totalIsEstimate: boolean }> {
+  const [plan] = await db.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(sql`explain (format json) ${rows}`);
+  const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+  if (estimate > CLEARLY_MORE) return { total: estimate, totalIsEstimate: true };
   const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from (${rows} limit ${EXACT_COUNT_UP_TO + 1}) as r`);
   if (n <= EXACT_COUNT_UP_TO) return { total: n, totalIsEstimate: false };
-  const [plan] = await db.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(sql`explain (format json) ${rows}`);
-  return { total: Math.max(Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']), EXACT_COUNT_UP_TO + 1), totalIsEstimate: true };
+  return { total: Math.max(estimate, EXACT_COUNT_UP_TO + 1), totalIsEstimate: true };
 }
 
 /** `(a, b, …) < (x, y, …)` (or `>`): the rows after a cursor, in one index range. */
