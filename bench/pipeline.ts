@@ -7,6 +7,7 @@ import type { ItemCode } from '../policy/types';
 import { dataConverter } from '../runtime/temporal';
 import { mochaGlobalTeardown, newWorker, testEnv } from '../test/harness';
 import { Scenario } from '../test/integration/scenario';
+import { replayCases } from '../worker/replay';
 import { bareCaseWorkflow, bareDecide, type BareActivities } from './bare-workflow';
 
 // The pipeline against a bare workflow of the same shape (bench/bare-workflow.ts), on the
@@ -47,6 +48,7 @@ async function main() {
   });
   const { worker } = await newWorker(env, { taskQueue: s.taskQueue });
   const real: { ms: number; events: number; bytes: number; activities: number }[] = [];
+  const realIds: string[] = [];
   const bare: typeof real = [];
   const postCase: number[] = [];
   const startBare: number[] = [];
@@ -90,6 +92,7 @@ async function main() {
           }
           const m = await measure(caseId);
           real.push({ ms: realMs, ...m });
+          realIds.push(caseId);
           // As many activities per item as the real case ran (less the licence), spread evenly.
           work = Math.max(0, Math.round(m.activities / 5) - 1);
 
@@ -108,6 +111,19 @@ async function main() {
     ),
   ]);
 
+  // Replay: the service's replayer (worker/replay.ts: histories fetched one by one, replayers
+  // side by side) against the SDK alone on the same histories already in memory, one replayer.
+  const ids = Array.from({ length: 3 }, () => realIds).flat();
+  const fetched = await Promise.all(ids.map(async (workflowId) => ({ workflowId, history: await env.client.workflow.getHandle(workflowId).fetchHistory() })));
+  let t = process.hrtime.bigint();
+  let sdkFailures = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: env.bundle, dataConverter: dataConverter(env.config) }, fetched)) if (result.error) sdkFailures++;
+  const sdkRate = (1000 * fetched.length) / ms(t);
+  t = process.hrtime.bigint();
+  const report = await replayCases({ client: env.client, db: env.db.db, config: env.config, bundle: env.bundle, caseIds: ids });
+  const serviceRate = (1000 * ids.length) / ms(t);
+  if (sdkFailures || report.failures.length) throw new Error(`replay failures: SDK ${sdkFailures}, service ${JSON.stringify(report.failures)}`);
+
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const row = (what: string, value: number, baseline: number, unit: string, target: string, ok: boolean) =>
     `| ${what} | ${value.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${baseline.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${(value / baseline).toFixed(2)} | ${target} | ${ok ? 'met' : 'NOT met'} |`;
@@ -120,6 +136,7 @@ async function main() {
     row('history events per case', avg(real.map((r) => r.events)), avg(bare.map((r) => r.events)), 'events', '≤ 1.2', avg(real.map((r) => r.events)) <= 1.2 * avg(bare.map((r) => r.events))),
     row('POST /api/cases p50 vs bare workflow.start', quantile(postCase, 0.5), quantile(startBare, 0.5), 'ms', '≤ 1.3', quantile(postCase, 0.5) <= 1.3 * quantile(startBare, 0.5)),
     row('GET /api/cases/:id p50 vs bare Express route', quantile(getCase, 0.5), quantile(bareRoute, 0.5), 'ms', '≤ 2', quantile(getCase, 0.5) <= 2 * quantile(bareRoute, 0.5)),
+    `| replay, histories/s (${ids.length} histories) | ${serviceRate.toFixed(1)} /s | ${sdkRate.toFixed(1)} /s (SDK alone, one replayer) | ${(serviceRate / sdkRate).toFixed(2)} | ≥ 40 /s | ${serviceRate >= 40 ? 'met' : 'NOT met'} |`,
     row('GET /api/cases/:id p99 vs bare Express route', quantile(getCase, 0.99), quantile(bareRoute, 0.99), 'ms', '(shown)', true),
   ];
   console.log(lines.join('\n'));
