@@ -20,6 +20,7 @@ import type { ApiDeps } from '../deps';
 import { HttpError, errorSchema, invalid } from '../errors';
 import { cursorField, limitField, nextCursorField } from '../pagination';
 import { Routes, timestamp } from '../route-registry';
+import { journeyCaseFields, journeyItemFields, withJourney } from './journey';
 import { caseParams, itemParams } from './params';
 
 const decisionSchema = z.object({
@@ -80,8 +81,10 @@ export const caseViewSchema = z
         decidedAt: timestamp.optional(),
         reason: z.string().optional(),
         reasons: z.array(reasonSchema).optional().meta({ description: 'why an `ineligible` item is: every unmet condition' }),
+        ...journeyItemFields,
       }),
     ),
+    ...journeyCaseFields,
   })
   .meta({ id: 'CaseView' });
 const caseView = { description: 'the case as it stands now', schema: caseViewSchema };
@@ -295,7 +298,7 @@ export function casesRouter(deps: ApiDeps): Routes {
     responses: { 200: caseView },
     errors: { 404: "no such case, or none of its items is routed to the case worker's institution or in the supervisor's scope (`not_found`)" },
   }, async (req, res, { params }) => {
-    res.json(await visibleCase(req, params.caseId));
+    res.json(await withJourney(deps, await visibleCase(req, params.caseId)));
   });
 
   routes.post('/cases/:caseId/items/:itemKey/decision', {
