@@ -32,7 +32,9 @@ const quantile = (values: number[], q: number) => [...values].sort((a, b) => a -
 const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 
 async function main() {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' } } });
+  const open = Number(values.open);
+  if (!Number.isSafeInteger(open) || open < 0 || open > 5000) throw new Error('--open: 0 to 5,000 (0 or 1: no memory figure)');
   const n = Number(values.cases);
   if (!Number.isSafeInteger(n) || n < 1 || n > 500) throw new Error('--cases: 1 to 500');
   const env = await testEnv();
@@ -124,6 +126,30 @@ async function main() {
   const serviceRate = (1000 * ids.length) / ms(t);
   if (sdkFailures || report.failures.length) throw new Error(`replay failures: SDK ${sdkFailures}, service ${JSON.stringify(report.failures)}`);
 
+  // Memory: this process (worker, API and client together) before and after `open` cases
+  // wait for their reviews, each with its items in review at the hospital.
+  const mib = () => process.memoryUsage().rss / 1_048_576;
+  let rssBefore = mib();
+  let rssAfter = rssBefore;
+  if (open > 1) {
+    const { worker: holding } = await newWorker(env, { taskQueue: s.taskQueue });
+    await holding.runUntil(async () => {
+      const waiting: string[] = [];
+      // The worker's own start (its thread, the workflow code) is counted before, with one case open.
+      const first = s.application();
+      await s.recordDelivery(first);
+      await s.waitForItems(await s.submit(first), { birth_certificate: 'in_review' });
+      rssBefore = mib();
+      for (let i = 1; i < open; i++) {
+        const app = s.application();
+        await s.recordDelivery(app);
+        waiting.push(await s.submit(app));
+      }
+      await s.waitForItems(waiting.at(-1)!, { birth_certificate: 'in_review' });
+      rssAfter = mib();
+    });
+  }
+
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const row = (what: string, value: number, baseline: number, unit: string, target: string, ok: boolean) =>
     `| ${what} | ${value.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${baseline.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${(value / baseline).toFixed(2)} | ${target} | ${ok ? 'met' : 'NOT met'} |`;
@@ -140,6 +166,12 @@ async function main() {
     row('GET /api/cases/:id p99 vs bare Express route', quantile(getCase, 0.99), quantile(bareRoute, 0.99), 'ms', '(shown)', true),
   ];
   console.log(lines.join('\n'));
+  if (open > 1) {
+    const perCase = (rssAfter - rssBefore) / (open - 1);
+    console.log(
+      `| process RSS with ${open} open cases (worker + API, cache ${env.config.worker.maxCachedWorkflows}) | ${rssAfter.toFixed(0)} MiB | ${rssBefore.toFixed(0)} MiB with one | ${(rssAfter / rssBefore).toFixed(2)} | 100 k open ≤ 1 GiB | ${rssBefore + perCase * Math.min(100_000, env.config.worker.maxCachedWorkflows) <= 1024 ? 'met' : 'NOT met'} (${perCase.toFixed(2)} MiB per cached case; beyond the cache, cases are not in memory) |`,
+    );
+  }
   console.log(`\nactivities per case: pipeline ${avg(real.map((r) => r.activities)).toFixed(0)}, bare ${avg(bare.map((r) => r.activities)).toFixed(0)}`);
   await mochaGlobalTeardown();
 }
