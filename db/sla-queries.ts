@@ -11,7 +11,7 @@ const breachInDivision = (db: Db, division: string) =>
     db
       .select({ one: sql`1` })
       .from(caseItems)
-      .where(and(eq(caseItems.caseId, slaBreaches.caseId), eq(caseItems.item, slaBreaches.item), like(caseItems.division, `${division}%`))),
+      .where(and(eq(caseItems.caseId, slaBreaches.caseId), eq(caseItems.itemKey, slaBreaches.item), like(caseItems.division, `${division}%`))),
   );
 
 export interface BreachFilter {
@@ -118,7 +118,7 @@ export async function slaSummary(db: Db, filter: SummaryFilter, workingMs: (from
       caseId: caseItems.caseId,
       item: caseItems.item,
       department: caseItems.department,
-      breaches: sql<number>`(select count(*)::int from ${slaBreaches} b where b.case_id = ${caseItems.caseId} and b.item = ${caseItems.item})`,
+      breaches: sql<number>`(select count(*)::int from ${slaBreaches} b where b.case_id = ${caseItems.caseId} and b.item = ${caseItems.itemKey})`,
     })
     .from(caseItems)
     .innerJoin(cases, eq(cases.caseId, caseItems.caseId))
