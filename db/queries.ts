@@ -61,7 +61,8 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
       if (it.reasons) item.reasons = it.reasons;
       return item;
     }),
-    ...(attempts.length > 0 && { attempts }),
+    // Only where there is more than one: a case alone for its delivery looks as it always did.
+    ...(attempts.length > 1 && { attempts }),
   };
   return { view, applicantHash: row.applicantHash, divisions: Object.fromEntries(items.flatMap((it) => (it.division ? [[it.itemKey, it.division]] : []))) };
 }
