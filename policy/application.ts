@@ -169,7 +169,7 @@ export function makeApplicationSchema(now: () => Date, regions?: readonly string
     })
     .superRefine(
       (body, ctx) => {
-        if (typeof body !== 'object' || body === null) return;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
         for (const issue of crossFieldIssues(body as Loose)) ctx.addIssue({ code: 'custom', ...issue });
       },
       // Run even when fields failed to parse, so one response lists every problem (一次告知).
