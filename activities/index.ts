@@ -3,6 +3,7 @@ import { createAuditActivities, type ReplayCases } from './audit';
 import { createDepartmentEventActivities } from './department-events';
 import { createDepartmentActivities, createRegistryLookups } from './departments';
 import { createEligibilityActivities } from './eligibility';
+import { createJourneyActivities } from './journey';
 import { createLicenceActivities } from './licences';
 import { createNotificationActivities } from './notifications';
 import { createReadModelActivities } from './read-model';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSlaActivities({ db: deps.db, slaDaySeconds: deps.slaDaySeconds, officeClose: deps.officeClose, calendar: deps.calendar }),
     ...createNotificationActivities({ db: deps.db, smsBaseUrl: deps.smsUrl ?? deps.departmentsUrl }),
     ...createAuditActivities({ replayCases: deps.replayCases }),
+    ...createJourneyActivities({ db: deps.db, baseUrl: deps.departmentsUrl }),
   };
 }
 

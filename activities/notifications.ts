@@ -32,6 +32,12 @@ export const NOTIFICATION_TEMPLATES = [
   'case_closed',
   'sla_escalated',
   'calendar_missing',
+  // The family's journey: a payment the parents owe, a supplement's limit near, a parcel
+  // returned (to the parents and the department's supervisor), a second supplement asked (supervisor).
+  'payment_needed',
+  'supplement_reminder',
+  'supplement_repeated',
+  'shipment_returned',
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

@@ -23,6 +23,7 @@ import { casesRouter } from './routes/cases';
 import { codecRouter } from './routes/codec';
 import { devRouter } from './routes/dev';
 import { itemsRouter } from './routes/items';
+import { RAW_BODY_PATHS, journeyRouter, logisticsRouter, type WithRawBody } from './routes/journey';
 import { licencesRouter } from './routes/licences';
 import { notificationsRouter } from './routes/notifications';
 import { slaRouter } from './routes/sla';
@@ -90,7 +91,15 @@ export function createApp(options: ApiOptions): express.Express {
   // Which address a request comes from (per-address rate limits, logs) behind a proxy.
   app.set('trust proxy', deps.config.trustProxy);
   app.use(helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY }));
-  app.use(express.json({ limit: '100kb' }));
+  // The carrier's events are signed over their bytes: keep them, for those routes only.
+  app.use(
+    express.json({
+      limit: '100kb',
+      verify: (req, _res, buf) => {
+        if (RAW_BODY_PATHS.includes((req as express.Request).originalUrl?.split('?')[0] ?? '')) (req as WithRawBody).rawBody = Buffer.from(buf);
+      },
+    }),
+  );
   app.use(requestLog(deps));
   app.use(httpMetrics());
 
@@ -141,6 +150,8 @@ export function createApp(options: ApiOptions): express.Express {
   // Before the API's router: its own CORS (for the Temporal UI) and its own cookie.
   routes.use(metricsRoutes(deps));
   routes.use('/api/codec', codecRouter(deps));
+  // Signed by the carrier, not by a bearer token.
+  routes.use('/api/logistics', logisticsRouter(deps));
 
   const api = new Routes();
   api.router.use(authenticate(deps));
@@ -156,6 +167,7 @@ export function createApp(options: ApiOptions): express.Express {
   });
   api.use(casesRouter(deps));
   api.use(itemsRouter(deps));
+  api.use(journeyRouter(deps));
   api.use(auditRouter(deps));
   api.use(accessRouter(deps));
   api.use(tasksRouter(deps));

@@ -19,6 +19,8 @@ const STATUS_OF: Record<string, [number, string]> = {
   [UPDATE_REFUSALS.nothingAwaitingSupplement]: [409, 'nothing_awaiting_supplement'],
   [UPDATE_REFUSALS.caseClosed]: [409, 'case_closed'],
   [UPDATE_REFUSALS.invalidDecision]: [400, 'invalid_request'],
+  [UPDATE_REFUSALS.notAwaitingApplicant]: [409, 'not_awaiting_applicant'],
+  [UPDATE_REFUSALS.paymentNotVerified]: [422, 'payment_not_verified'],
   [UPDATE_REFUSALS.invalidInput]: [400, 'invalid_request'],
 };
 

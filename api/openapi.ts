@@ -77,6 +77,7 @@ export function openApiDocument(routes: readonly DeclaredRoute[]): oas31.OpenAPI
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256; claims sub, role (applicant, case_worker, supervisor, auditor, admin), department' },
+        carrierSignature: { type: 'apiKey', in: 'header', name: 'x-signature', description: 'sha256=<hex>: HMAC-SHA256 of the raw body with CARRIER_SECRET (the carrier\'s parcel events)' },
         codecCookie: { type: 'apiKey', in: 'cookie', name: CODEC_COOKIE, description: 'the same JWT, set by GET /api/codec/login for the Temporal UI in the browser' },
       },
     },

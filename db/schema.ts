@@ -338,3 +338,55 @@ export const rateLimitCounters = pgTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] }), index('rate_limit_counters_window_idx').on(t.windowStart)],
 );
+
+/** Shipment statuses (workflows/messages.ts SHIPMENT_STATUSES), repeated here because db/ imports workflow messages as types only. */
+const PARCEL_STATUSES = ['created', 'in_transit', 'delivered', 'returned'] as const;
+
+/**
+ * Parcels posted to the family (DESIGN §7 "Delivery of cards"): one per item's paper
+ * document, written when the carrier takes it, moved on by the carrier's signed events.
+ * No name, phone or address: those went to the carrier only.
+ */
+export const shipments = pgTable(
+  'shipments',
+  {
+    trackingNumber: text('tracking_number').primaryKey(),
+    caseId: text('case_id').notNull(),
+    item: text('item').notNull(),
+    key: text('key').notNull(),
+    department: text('department').notNull(),
+    carrier: text('carrier').notNull(),
+    document: text('document').notNull(),
+    status: text('status').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('shipments_case_key_idx').on(t.caseId, t.key), oneOf('shipments_status_check', t.status, PARCEL_STATUSES)],
+);
+
+/** Every carrier event accepted, once: the same event again finds its row and changes nothing. */
+export const shipmentEvents = pgTable(
+  'shipment_events',
+  {
+    trackingNumber: text('tracking_number').notNull(),
+    status: text('status').notNull(),
+    at: ts('at').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    /** 1 when the event moved the parcel on, 0 when it came after a later one (kept, not applied). */
+    applied: integer('applied').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.trackingNumber, t.status, t.at] }), oneOf('shipment_events_status_check', t.status, PARCEL_STATUSES)],
+);
+
+/** The one trip left (最多跑一次): the slot the parents booked at the item's institution. */
+export const appointments = pgTable(
+  'appointments',
+  {
+    caseId: text('case_id').notNull(),
+    key: text('key').notNull(),
+    institution: text('institution').notNull(),
+    slot: ts('slot').notNull(),
+    bookedAt: ts('booked_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.key] })],
+);

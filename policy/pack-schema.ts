@@ -58,6 +58,12 @@ const itemSchema = z.strictObject({
     .refine((list) => new Set(list).size === list.length, 'must not name a section twice')
     .optional(),
   materials: z.array(materialSchema),
+  /** What the parents pay through the payment gateway (`decidedBy: "applicant"`), in fen. */
+  payment: z.strictObject({ amountFen: z.number().int().min(1).max(100_000_000) }).optional(),
+  /** The paper document the item produces, posted when the family chose EMS. */
+  physicalDocument: text.optional(),
+  /** The one trip left (最多跑一次) once the item completes: what the parents bring. */
+  visit: z.strictObject({ purpose: text }).optional(),
 });
 
 /** A pack as written in policy/packs/<region>/<version>.json and in the body of a published row. */
@@ -72,6 +78,8 @@ export const packDocumentSchema = z
     ageLimitMonths: z.number().int().min(1).max(72),
     slaWorkingDays: workingDays,
     escalationLadder: z.array(text).min(1),
+    supplementWorkingDays: workingDays.optional(),
+    supplementReminderWorkingDays: workingDays.optional(),
     items: z.array(itemSchema).min(1),
   })
   .superRefine((pack, ctx) => {

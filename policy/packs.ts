@@ -161,6 +161,11 @@ export function packProblems(pack: PolicyPack): string[] {
   for (const def of pack.items) {
     if (def.decidedBy === 'department_event' && !def.event) problems.push(`${def.item}: decided by a department event, but names no event`);
     if (def.event && def.decidedBy !== 'department_event') problems.push(`${def.item}: names the event ${def.event} but is not decided by a department event`);
+    if (def.decidedBy === 'applicant' && !def.payment) problems.push(`${def.item}: decided by the applicant, but names no payment`);
+    if (def.payment && def.decidedBy !== 'applicant') problems.push(`${def.item}: names a payment but is not decided by the applicant`);
+  }
+  if (pack.supplementWorkingDays !== undefined && (pack.supplementReminderWorkingDays ?? 1) >= pack.supplementWorkingDays) {
+    problems.push(`the supplement reminder (${pack.supplementReminderWorkingDays ?? 1} working days before) must fall within the supplement limit (${pack.supplementWorkingDays} working days)`);
   }
   const seen = new Set<ItemCode>();
   const issuers = new Map<string, ItemCode>();

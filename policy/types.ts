@@ -101,9 +101,11 @@ export type ItemConcerns = 'mother' | 'child';
 /**
  * Who decides an item: a case worker of its department, the workflow on the licences it
  * was handed (`automatic`), or the department's own system reporting that the thing was
- * done (`department_event`: Lanzhou's vaccination certificate is handed over at the first dose).
+ * done (`department_event`: Lanzhou's vaccination certificate is handed over at the first dose),
+ * or the parents themselves (`applicant`: Shanghai's medical insurance is paid by them,
+ * seed 003; the item waits in `awaiting_applicant` until the payment gateway confirms it).
  */
-export const DECIDED_BY = ['case_worker', 'automatic', 'department_event'] as const;
+export const DECIDED_BY = ['case_worker', 'automatic', 'department_event', 'applicant'] as const;
 export type DecidedBy = (typeof DECIDED_BY)[number];
 
 /** What a department system reports that decides an item of `decidedBy: "department_event"`. */
@@ -167,6 +169,12 @@ export interface ItemDefinition {
   /** The application sections its department receives; read through `sectionsOf` (absent in packs before 2026.1). */
   sections?: ApplicationSection[];
   materials: Material[];
+  /** For `decidedBy: "applicant"`: what the parents pay through the payment gateway, in fen. */
+  payment?: { amountFen: number };
+  /** The paper document the item produces, shipped by post when the family chose EMS (`logistics.method`). */
+  physicalDocument?: string;
+  /** The one trip left (最多跑一次): what the parents bring to the item's institution once it completes. */
+  visit?: { purpose: string };
 }
 
 export const HUKOU_RULES = [
@@ -197,6 +205,10 @@ export interface PolicyPack {
   slaWorkingDays: number;
   /** Who is alerted at escalation level 1, 2, ...; escalation stops at the last rung (no rung is alerted twice). */
   escalationLadder: string[];
+  /** Working days the applicant has to answer a request for supplement; absent: no limit. */
+  supplementWorkingDays?: number;
+  /** Working days before that limit when the applicant is reminded (absent: one). */
+  supplementReminderWorkingDays?: number;
   items: ItemDefinition[];
 }
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 // Development fallbacks: usable on a laptop, refused in production.
 const DEV_AUTH_SECRET = 'dev-only-auth-secret-change-me-0123456789';
+/** Shared with the simulator's carrier in development; a real carrier is given its own. */
+export const DEV_CARRIER_SECRET = 'dev-only-carrier-secret-change-me-0123456789';
 const DEV_PAYLOAD_KEY = 'GsIogkFBrpzYuk7wQKRtmvXugE4kyUdXemo7WV8es/w='; // 32 bytes, base64
 const DEV_ID_HASH_KEY = 'dev-only-id-hash-key';
 
@@ -33,6 +35,8 @@ const envSchema = z
     PAYLOAD_KEY: z.string().min(1).optional(),
     /** Key of the HMAC that turns ID numbers into workflow IDs and read-model keys. */
     ID_HASH_KEY: z.string().min(16).optional(),
+    /** Key of the HMAC-SHA256 that signs the carrier's parcel events (POST /api/logistics/events). */
+    CARRIER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SLA_DAY_SECONDS: z.coerce.number().positive().optional(),
     /** Close of office hours (Asia/Shanghai): working-day deadlines fall at this time. */
     OFFICE_CLOSE: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)').default('17:30'),
@@ -86,7 +90,7 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'], message: 'must not exceed WORKER_MAX_CACHED_WORKFLOWS (unless that is 0)' });
     }
     if (env.NODE_ENV !== 'production') return;
-    for (const key of ['AUTH_SECRET', 'PAYLOAD_KEY', 'ID_HASH_KEY'] as const) {
+    for (const key of ['AUTH_SECRET', 'PAYLOAD_KEY', 'ID_HASH_KEY', 'CARRIER_SECRET'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
     }
   });
@@ -102,6 +106,8 @@ export interface Config {
   databaseUrl: string;
   dataDir: string;
   authSecret: string;
+  /** HMAC key of the carrier's parcel events. */
+  carrierSecret: string;
   payloadKeys: { id: string; key: Buffer }[];
   idHashKey: string;
   slaDaySeconds?: number;
@@ -179,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authSecret: fallback('AUTH_SECRET', e.AUTH_SECRET, DEV_AUTH_SECRET),
     payloadKeys: parsePayloadKeys(fallback('PAYLOAD_KEY', e.PAYLOAD_KEY, `dev:${DEV_PAYLOAD_KEY}`)),
     idHashKey: fallback('ID_HASH_KEY', e.ID_HASH_KEY, DEV_ID_HASH_KEY),
+    carrierSecret: fallback('CARRIER_SECRET', e.CARRIER_SECRET, DEV_CARRIER_SECRET),
     slaDaySeconds: e.SLA_DAY_SECONDS,
     officeClose: e.OFFICE_CLOSE,
     departmentsUrl: e.DEPARTMENTS_URL ?? `http://127.0.0.1:${e.SIMULATOR_PORT}`,

@@ -27,6 +27,10 @@ export const UPDATE_REFUSALS = {
   nothingAwaitingSupplement: 'NothingAwaitingSupplement',
   caseClosed: 'CaseClosed',
   invalidDecision: 'InvalidDecision',
+  /** The item does not wait for the applicant (APPLICANT_STEPS): nothing to pay, or already paid (409). */
+  notAwaitingApplicant: 'NotAwaitingApplicant',
+  /** The payment gateway does not confirm the payment the applicant named (422): the item stays awaiting. */
+  paymentNotVerified: 'PaymentNotVerified',
   /** Malformed input; the API's own schemas refuse it first, so only other clients of the engine meet it. */
   invalidInput: 'InvalidUpdateInput',
 } as const;

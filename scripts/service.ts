@@ -58,7 +58,8 @@ export async function startService(config: Config, logger: Logger, options: { te
     let simulator: RunningSimulator | undefined;
     if (options.simulator ?? !config.departmentsUrlSet) {
       // A demo: its hospital knows every birth it is asked about (README, "The birth as the hospital recorded it").
-      simulator = await startSimulator({ port: config.simulatorPort, recordEveryBirth: true });
+      // Its carrier signs parcel events with the service's key and posts them to the API.
+      simulator = await startSimulator({ port: config.simulatorPort, recordEveryBirth: true, carrier: { secret: config.carrierSecret, eventsUrl: `http://127.0.0.1:${config.port}/api/logistics/events` } });
       stoppers.push({ name: 'department simulator', stop: simulator.close });
       logger.info(`department simulator on ${simulator.url}`);
     }

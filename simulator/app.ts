@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DEPARTMENTS, type Department } from '../policy/types';
+import { journeyRoutes, type CarrierOptions } from './journey';
 
 // Stand-in for the department systems (hospital, police, hrss, medical insurance,
 // health). It behaves like a gateway we do not control: it answers late, fails with
@@ -45,6 +46,8 @@ export interface SimulatorOptions {
    * and seed what the delivery room wrote (`PUT /admin/deliveries`).
    */
   recordEveryBirth?: boolean;
+  /** The carrier's signing key and where it posts its parcel events. */
+  carrier?: CarrierOptions;
 }
 
 export function createSimulator(initial: Partial<Faults> = {}, options: SimulatorOptions = {}) {
@@ -327,6 +330,8 @@ export function createSimulator(initial: Partial<Faults> = {}, options: Simulato
     }
     res.json(application);
   });
+
+  app.use(journeyRoutes(options.carrier));
 
   return { app, faults, stats };
 }

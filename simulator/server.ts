@@ -10,7 +10,7 @@ export interface RunningSimulator {
 }
 
 export async function startSimulator(options: { port?: number; faults?: Partial<Faults> } & SimulatorOptions = {}): Promise<RunningSimulator> {
-  const { app, faults } = createSimulator(options.faults, { recordEveryBirth: options.recordEveryBirth });
+  const { app, faults } = createSimulator(options.faults, { recordEveryBirth: options.recordEveryBirth, carrier: options.carrier });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port ?? 0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
@@ -35,6 +35,9 @@ const standaloneEnv = z.object({
   SIM_TIMEOUT_RATE: z.coerce.number().min(0).max(1).default(0),
   /** 0: the hospital's system knows only the births seeded with PUT /admin/deliveries. */
   SIM_RECORD_EVERY_BIRTH: z.enum(['0', '1']).default('1'),
+  /** The carrier's signing key (the service's CARRIER_SECRET) and where it posts parcel events. */
+  SIM_CARRIER_SECRET: z.string().min(32).optional(),
+  SIM_CARRIER_EVENTS_URL: z.string().url().optional(),
 });
 
 if (require.main === module) {
@@ -44,7 +47,7 @@ if (require.main === module) {
     process.exit(1);
   }
   const env = parsed.data;
-  startSimulator({ port: env.SIMULATOR_PORT, faults: { latencyMs: env.SIM_LATENCY_MS, failureRate: env.SIM_FAILURE_RATE, timeoutRate: env.SIM_TIMEOUT_RATE }, recordEveryBirth: env.SIM_RECORD_EVERY_BIRTH === '1' })
+  startSimulator({ port: env.SIMULATOR_PORT, faults: { latencyMs: env.SIM_LATENCY_MS, failureRate: env.SIM_FAILURE_RATE, timeoutRate: env.SIM_TIMEOUT_RATE }, recordEveryBirth: env.SIM_RECORD_EVERY_BIRTH === '1', carrier: { secret: env.SIM_CARRIER_SECRET, eventsUrl: env.SIM_CARRIER_EVENTS_URL } })
     .then((sim) => console.log(`department simulator listening on ${sim.url}`))
     .catch((err) => {
       console.error(err instanceof Error ? err.message : err);

@@ -130,7 +130,8 @@ async function start(): Promise<TestEnv> {
           namespace: config.namespace,
           logFile: join(config.dataDir, `test-temporal-${process.pid}.log`),
         });
-  const simulator = await startSimulator();
+  // The carrier signs with the run's key; tests deliver its events to the API themselves (supertest).
+  const simulator = await startSimulator({ carrier: { secret: config.carrierSecret } });
   const client = createClient(config);
   const connection = await connectWorker(config);
   const bundle = await bundleWorkflows();

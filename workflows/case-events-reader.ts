@@ -42,6 +42,13 @@ const eventV1 = z.discriminatedUnion('type', [
   event('supplement_received', { documents: z.array(z.string()) }),
   event('licence_issued', { number: z.string(), type: z.string() }),
   event('case_withdrawn', { reason: z.string().optional() }),
+  event('item_awaiting_applicant', { amountFen: z.number().int() }),
+  event('payment_verified', { reference: z.string(), paidAt: z.string() }),
+  event('payment_refused', { reason: z.string() }),
+  event('shipment_created', { carrier: z.string(), trackingNumber: z.string(), document: z.string() }),
+  event('shipment_settled', { trackingNumber: z.string(), status: z.string() }),
+  event('supplement_limit_set', { deadline: z.string(), requests: z.number().int() }),
+  event('supplement_reminded', { deadline: z.string() }),
   event('case_closed', { status: z.string() }),
 ]);
 

@@ -48,6 +48,19 @@ export interface CaseEventDetails {
   supplement_received: { documents: string[] };
   licence_issued: { number: string; type: string };
   case_withdrawn: { reason?: string };
+  /** The item is the parents' to do (a payment of `amountFen` through the gateway). */
+  item_awaiting_applicant: { amountFen: number };
+  /** The gateway confirmed the payment the parents named (its reference, never who paid). */
+  payment_verified: { reference: string; paidAt: string };
+  /** The reference the parents named was refused: `reason` a code (PAYMENT_NOT_FOUND, ...). */
+  payment_refused: { reason: string };
+  /** The item's paper document was handed to the carrier. */
+  shipment_created: { carrier: string; trackingNumber: string; document: string };
+  /** The carrier delivered or returned the parcel. */
+  shipment_settled: { trackingNumber: string; status: string };
+  /** A request for supplement has a time limit (the pack's `supplementWorkingDays`). */
+  supplement_limit_set: { deadline: string; requests: number };
+  supplement_reminded: { deadline: string };
   case_closed: { status: string };
 }
 

@@ -1,6 +1,6 @@
 // Everything the outside world can say to a case, or ask it: imported by the
 // workflow, the API and the tests alike.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { UPDATE_REFUSALS } from '../runtime/failures';
 import type {
   Application,
@@ -168,7 +168,23 @@ export interface ItemFile {
   documents: Document[];
 }
 
-/** Error types raised by update validators; the API maps them to HTTP codes (DESIGN §6). */
+/** The applicant names the payment they made at the gateway for an item that awaits them (APPLICANT_STEPS). */
+export interface SubmitPaymentInput {
+  /** The item's key in the case. */
+  item: string;
+  reference: string;
+}
+
+/** The carrier's last word on a parcel (SHIPMENTS): the API relays it once it is applied. */
+export interface ShipmentSettledInput {
+  trackingNumber: string;
+  status: 'delivered' | 'returned';
+}
+
+/** The parcel statuses of DESIGN §7 "Delivery of cards", in the order a parcel goes through them. */
+export const SHIPMENT_STATUSES = ['created', 'in_transit', 'delivered', 'returned'] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
 /** Error types raised by update validators; the API maps them to HTTP codes (api/case-updates.ts). */
 export const UPDATE_ERRORS = UPDATE_REFUSALS;
 
@@ -179,4 +195,6 @@ export const withdrawCaseUpdate = defineUpdate<CaseView, [WithdrawInput]>('withd
 export const claimItemUpdate = defineUpdate<ItemClaim, [ClaimItemInput]>('claimItem');
 export const releaseItemUpdate = defineUpdate<ItemClaim, [ReleaseItemInput]>('releaseItem');
 /** The file of one item by its key (today its item code); undefined when the case has no such item. */
+export const submitPaymentUpdate = defineUpdate<CaseView, [SubmitPaymentInput]>('submitPayment');
+export const shipmentSettledSignal = defineSignal<[ShipmentSettledInput]>('shipmentSettled');
 export const itemFileQuery = defineQuery<ItemFile | undefined, [string]>('itemFile');

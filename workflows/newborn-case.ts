@@ -27,6 +27,8 @@ import {
   decideItemUpdate,
   itemFileQuery,
   releaseItemUpdate,
+  shipmentSettledSignal,
+  submitPaymentUpdate,
   supplyDocumentsUpdate,
   withdrawCaseUpdate,
   type Actor,
@@ -37,11 +39,14 @@ import {
   type Document,
   type ItemView,
   type Licence,
+  type ShipmentStatus,
+  type SubmitPaymentInput,
   type SupplyDocumentsInput,
   type WithdrawInput,
 } from './messages';
 import { caseEventRecord, type CaseEvent, type CaseEventDetails, type CaseEventType } from './case-events';
 import { caseStatusKey, overdueItemsKey } from './search-attributes';
+import { APPLICANT_STEPS_PATCH, SHIPMENTS_PATCH, SHIPMENT_WATCH, SUPPLEMENT_LIMITS_PATCH, msUntil, postedDocument, supplementLimitOf } from './journey';
 
 // Department systems and our own stores may be down for hours: keep retrying, slower
 // and slower, rather than lose the case. Only a definite "no" stops the retries.
@@ -61,6 +66,14 @@ const { awaitDepartmentEvent } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
+// The applicant waits on the answer (an update): a gateway that does not answer within a
+// few tries is a refusal to try again later, never a request left hanging.
+const { verifyPayment } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+// The parcel is the family's: keep trying the carrier rather than lose it.
+const { createShipment } = proxyActivities<CaseActivities>({ startToCloseTimeout: '30s', retry });
 // A notification is worth a few hours of retries, not a case that never closes.
 const { notify: sendNotification } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
@@ -161,6 +174,20 @@ interface ItemState extends ItemView {
   period?: number;
   /** Whether the department's system acknowledged the current period's hand-off (ITEMS_PATCH). */
   received?: boolean;
+  /** The payment the gateway confirmed (APPLICANT_STEPS), set by the update, consumed by the item's flow. */
+  paid?: { reference: string; paidAt: string };
+  /** A payment is being checked with the gateway: a second one waits its turn (refused). */
+  verifying?: boolean;
+  /** Requests for supplement so far (SUPPLEMENT_LIMITS). */
+  supplementRequests?: number;
+}
+
+/** A parcel the case posted (SHIPMENTS), followed until the carrier delivers or returns it. */
+interface Parcel {
+  /** The item's key in the case. */
+  item: string;
+  trackingNumber: string;
+  status: ShipmentStatus;
 }
 
 /**
@@ -171,6 +198,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   // Decided once, at the start: a case keeps one way of projecting for its whole life.
   const recordsCaseEvents = patched(CASE_EVENTS_PATCH);
   const perItem = patched(ITEMS_PATCH);
+  // Issue 10, each decided once at the start (workflows/journey.ts).
+  const applicantSteps = patched(APPLICANT_STEPS_PATCH);
+  const posting = patched(SHIPMENTS_PATCH);
+  const supplementLimits = patched(SUPPLEMENT_LIMITS_PATCH);
+  const parcels: Parcel[] = [];
   const { pack } = input;
   /** The application as the case knows it: the applicant may correct it in a supplement (ITEMS_PATCH). */
   let application = input.application;
@@ -216,7 +248,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       submittedAt: input.submittedAt,
       ...(closedAt && { closedAt }),
       ...(reasons && { reasons }),
-      items: [...items.values()].map(({ definition: _d, decision: _x, supplement: _s, corrections: _c, period: _p, received: _r, division: _v, proofs: _f, documents: _o, ...item }) => item),
+      items: [...items.values()].map(({ definition: _d, decision: _x, supplement: _s, corrections: _c, period: _p, received: _r, division: _v, proofs: _f, documents: _o, paid: _y, verifying: _w, supplementRequests: _n, ...item }) => item),
     };
   }
 
@@ -458,6 +490,55 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       },
     },
   );
+
+  // The parents name the payment they made; the gateway is asked before anything changes.
+  setHandler(
+    submitPaymentUpdate,
+    async ({ item, reference }) => {
+      const it = appliedItem(item);
+      it.verifying = true;
+      let verdict: Awaited<ReturnType<typeof verifyPayment>>;
+      try {
+        verdict = await verifyPayment({ caseId: input.caseId, item: it.key, reference, amountFen: it.definition.payment?.amountFen ?? 0 });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        refuse(UPDATE_ERRORS.paymentNotVerified, 'PAYMENT_GATEWAY_UNAVAILABLE: the payment gateway did not answer; try again later');
+      } finally {
+        it.verifying = false;
+      }
+      if (!verdict.verified) {
+        record('payment_refused', { item: it.key, actor: 'applicant', detail: { reason: verdict.reason } });
+        refuse(UPDATE_ERRORS.paymentNotVerified, `${verdict.reason}: the payment gateway does not confirm this payment for item ${it.key}`);
+      }
+      record('payment_verified', { item: it.key, actor: 'applicant', detail: { reference, paidAt: verdict.paidAt } });
+      it.paid = { reference, paidAt: verdict.paidAt };
+      await condition(() => it.status !== 'awaiting_applicant' || status !== 'in_progress');
+      await projectedUpToNow();
+      return view();
+    },
+    {
+      validator: (payment: SubmitPaymentInput) => {
+        const { item, reference } = fieldsOf(payment);
+        if (!isText(item) || !isText(reference) || reference.trim() === '') refuse(UPDATE_ERRORS.invalidInput, 'a payment names its item and the payment reference');
+        const it = appliedItem(item as string);
+        if (withdrawal || status !== 'in_progress') refuse(UPDATE_ERRORS.caseClosed, `the case is ${withdrawal ? 'being withdrawn' : status}`);
+        if (!applicantSteps || it.status !== 'awaiting_applicant' || it.verifying || it.paid) refuse(UPDATE_ERRORS.notAwaitingApplicant, `item ${it.key} is ${it.status}, not awaiting the applicant's payment`);
+      },
+    },
+  );
+
+  // The API relays the carrier's last word on a parcel once it has applied it.
+  setHandler(shipmentSettledSignal, ({ trackingNumber, status: parcelStatus }) => {
+    const parcel = parcels.find((p) => p.trackingNumber === trackingNumber);
+    if (!parcel || parcel.status === 'delivered' || parcel.status === 'returned') return;
+    parcel.status = parcelStatus;
+    const it = items.get(parcel.item);
+    record('shipment_settled', { item: parcel.item, detail: { trackingNumber, status: parcelStatus } });
+    if (parcelStatus === 'returned' && it) {
+      notifyApplicant(it, 'shipment_returned', { trackingNumber });
+      notifySupervisor(it, pack.escalationLadder[0], 'shipment_returned', { trackingNumber });
+    }
+  });
 
   setHandler(
     withdrawCaseUpdate,
@@ -731,6 +812,10 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     const mode = decidedByOf(it.definition);
     const proofs = prerequisites.flatMap((p) => (p.licence ? [p.licence] : []));
     it.proofs = proofs;
+    if (applicantSteps && mode === 'applicant') {
+      await runApplicantStep(it);
+      return;
+    }
     const sections = [...sectionsOf(it.definition)];
     it.startedAt = now();
     record('item_started', { item: it.key, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
@@ -805,6 +890,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         Object.assign(it, { status: 'completed', decision: undefined });
         record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
         notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
+        if (posting) await post(it);
         return;
       }
       if (decision.decision === 'reject') {
@@ -816,6 +902,12 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       // Request for supplement (补正): the clock stops until the applicant supplies.
       Object.assign(it, { status: 'awaiting_supplement', deadline: undefined, reason: decision.comment, decision: undefined });
       notifyApplicant(it, 'supplement_needed');
+      if (supplementLimits && !(await supplementWithinLimit(it))) {
+        Object.assign(it, { status: 'cancelled', reason: 'SUPPLEMENT_EXPIRED', deadline: undefined });
+        record('item_cancelled', { item: it.key, detail: { reason: 'SUPPLEMENT_EXPIRED' } });
+        notifyApplicant(it, 'item_cancelled', { reason: 'SUPPLEMENT_EXPIRED' });
+        return;
+      }
       await condition(() => it.supplement !== undefined);
       const documents = it.supplement as Document[];
       it.documents.push(...documents);
@@ -827,6 +919,91 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.received = true;
       record('item_received', { item: it.key, detail: { department: it.department } });
     }
+  }
+
+  /**
+   * The parents' own step (APPLICANT_STEPS): no department reviews it and no clock runs;
+   * the item waits until the payment gateway confirms what they paid (the update checks
+   * it), then issues its receipt like any other licence. No case worker can approve it.
+   */
+  async function runApplicantStep(it: ItemState): Promise<void> {
+    const amountFen = it.definition.payment?.amountFen ?? 0;
+    it.startedAt = now();
+    it.status = 'awaiting_applicant';
+    record('item_awaiting_applicant', { item: it.key, detail: { amountFen } });
+    notifyApplicant(it, 'payment_needed', { amountFen });
+    await condition(() => it.paid !== undefined);
+    Object.assign(it, { decidedBy: 'applicant', decidedAt: now() });
+    issuing++;
+    try {
+      it.licence = await CancellationScope.nonCancellable(() =>
+        issueLicence({
+          caseId: input.caseId,
+          item: it.key,
+          type: it.definition.licenceType,
+          issuer: it.department,
+          issuerInstitution: it.institution,
+          subject: concernsOf(it.definition),
+          motherIdNumber: application.mother.idNumber,
+          bornAt: applicationFor(it).delivery.bornAt,
+          subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : applicationFor(it).child.name,
+          ...(it.child !== undefined && { child: it.child }),
+        }),
+      );
+    } finally {
+      issuing--;
+    }
+    it.status = 'completed';
+    record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
+    notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
+  }
+
+  /** Posts the item's paper document when the family chose EMS (SHIPMENTS); the licence exists, so a withdrawal waits for the parcel too. */
+  async function post(it: ItemState): Promise<void> {
+    const document = postedDocument(it.definition, application);
+    const logistics = application.logistics;
+    if (!document || !logistics) return;
+    issuing++;
+    try {
+      const { carrier, trackingNumber } = await CancellationScope.nonCancellable(() =>
+        createShipment({ caseId: input.caseId, item: it.item, key: it.key, department: it.department, document, logistics }),
+      );
+      parcels.push({ item: it.key, trackingNumber, status: 'created' });
+      record('shipment_created', { item: it.key, detail: { carrier, trackingNumber, document } });
+    } finally {
+      issuing--;
+    }
+  }
+
+  /**
+   * Waits for the supplement within the pack's limit (SUPPLEMENT_LIMITS), reminding the
+   * applicant before it ends; false when it passed unanswered. A second request for the
+   * same item is flagged to the department's supervisor (the one-time notice duty, seed
+   * 001: everything missing should have been asked for at once).
+   */
+  async function supplementWithinLimit(it: ItemState): Promise<boolean> {
+    it.supplementRequests = (it.supplementRequests ?? 0) + 1;
+    if (it.supplementRequests > 1) notifySupervisor(it, pack.escalationLadder[0], 'supplement_repeated', { requests: it.supplementRequests });
+    const limit = supplementLimitOf(pack);
+    if (!limit) return true;
+    const asked = now();
+    let due: string;
+    let remindAt: string;
+    try {
+      due = (await computeDeadline({ from: asked, workingDays: limit.workingDays })).deadline;
+      remindAt = limit.remindAfter > 0 ? (await computeDeadline({ from: asked, workingDays: limit.remindAfter })).deadline : asked;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // No calendar for the limit's year: the applicant keeps the unlimited time of old.
+      record('deadline_unavailable', { item: it.key, detail: { error: (err as Error).message } });
+      return true;
+    }
+    it.deadline = due;
+    record('supplement_limit_set', { item: it.key, detail: { deadline: due, requests: it.supplementRequests } });
+    if (await condition(() => it.supplement !== undefined, msUntil(remindAt, Date.now()))) return true;
+    notifyApplicant(it, 'supplement_reminder', { deadline: due });
+    record('supplement_reminded', { item: it.key, detail: { deadline: due } });
+    return condition(() => it.supplement !== undefined, msUntil(due, Date.now()));
   }
 
   /** Marks the items the verification found ineligible, and cancels those that need them; the parents hear of each. */
@@ -944,6 +1121,9 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       close(appliedItems.every((it) => it.status === 'completed') ? 'completed' : 'partially_completed');
     }
   }
+
+  // The case is closed; its parcels are still on their way (SHIPMENTS). A returned one is told to the parents and the supervisor.
+  if (parcels.length > 0) await condition(() => parcels.every((p) => p.status === 'delivered' || p.status === 'returned'), SHIPMENT_WATCH);
 
   await Promise.all(watchers);
   if (watcherFailure) throw watcherFailure;

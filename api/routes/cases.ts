@@ -20,6 +20,7 @@ import { actorOf, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
 import { HttpError, errorSchema, invalid } from '../errors';
 import { Routes, timestamp } from '../route-registry';
+import { journeyCaseFields, journeyItemFields, withJourney } from './journey';
 import { caseParams, itemKeySchema, itemParams } from './params';
 
 const decisionSchema = z.object({
@@ -80,9 +81,11 @@ export const caseViewSchema = z
         decidedAt: timestamp.optional(),
         reason: z.string().optional(),
         reasons: z.array(reasonSchema).optional().meta({ description: 'why an `ineligible` item is: every unmet condition' }),
+        ...journeyItemFields,
       }),
     ),
     attempts: z.array(z.string()).optional().meta({ description: 'every case of the same delivery, oldest attempt first, this one included (a new attempt follows a withdrawn or ineligible case)' }),
+    ...journeyCaseFields,
   })
   .meta({ id: 'CaseView' });
 const caseView = { description: 'the case as it stands now', schema: caseViewSchema };
@@ -334,7 +337,7 @@ export function casesRouter(deps: ApiDeps): Routes {
     responses: { 200: caseView },
     errors: { 404: "no such case, or none of its items is routed to the case worker's institution or in the supervisor's scope (`not_found`)" },
   }, async (req, res, { params }) => {
-    res.json(await visibleCase(req, params.caseId));
+    res.json(await withJourney(deps, await visibleCase(req, params.caseId)));
   });
 
   routes.post('/cases/:caseId/items/:itemKey/decision', {

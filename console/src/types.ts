@@ -20,6 +20,10 @@ export interface CaseItem {
   reason?: string;
   reasons?: Reason[];
   assignee?: string | null;
+  /** The parents pay this item themselves (status awaiting_applicant until the gateway confirms it). */
+  payment?: { amountFen: number; paid: boolean };
+  /** The one trip left (最多跑一次), once the item is completed. */
+  visit?: { institution: string; purpose: string; appointment?: { slot: string } };
 }
 
 export interface Shipment {

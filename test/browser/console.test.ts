@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Principal } from '../../api/auth';
 import { makeIdNumber } from '../../policy/id-number';
+import type { Department } from '../../policy/types';
+import { sampleApplication } from '../../scripts/sample-application';
+import { uniqueSeq } from '../applicants';
 import { eventually } from '../eventually';
 import { plausibleYear } from '../integration/calendar-fixtures';
 import { ConsoleWorld, SCREENSHOTS } from './world';
@@ -148,6 +151,44 @@ describe('the console in a browser', function () {
     await world.screenshot(page, 'parent-case');
     await world.checkAccessibility(page, 'parent-case');
     assert.equal((await world.view(parentCase)).status, 'in_progress');
+    await page.context().close();
+  });
+
+  it("shows a Shanghai parent the payment to make, takes its reference, and tracks the card posted by EMS", async function () {
+    const app = {
+      ...sampleApplication({ region: 'shanghai', seq: uniqueSeq(), motherBirthDate: '19940613' }),
+      items: ['birth_certificate', 'hukou_registration', 'medical_insurance_enrollment', 'social_security_card', 'medical_insurance_payment'] as const,
+      socialSecurityCard: { bankCode: 'ICBC', deliverByPost: true },
+      logistics: { method: 'ems' as const, recipient: '李芳', phone: '13800000000', address: '上海市徐汇区漕溪北路1号' },
+    };
+    const id = await world.submit({ ...app, items: [...app.items] });
+    const parent: Principal = { sub: app.applicant.idNumber, role: 'applicant' };
+    const steps: [string, Department][] = [['birth_certificate', 'hospital'], ['hukou_registration', 'police'], ['medical_insurance_enrollment', 'medical_insurance'], ['social_security_card', 'hrss']];
+    for (const [item, department] of steps) {
+      const view = await world.waitFor(id, (v) => v.items.some((i) => i.item === item && i.status === 'in_review'), `${item} in review`);
+      const institution = view.items.find((i) => i.item === item)!.institution;
+      const decided = await world.api('POST', `/api/cases/${id}/items/${item}/decision`, { sub: `worker-${department}`, role: 'case_worker', department, institution } as Principal, { decision: 'approve' });
+      assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    }
+    await world.waitFor(id, (v) => v.items.some((i) => i.item === 'medical_insurance_payment' && i.status === 'awaiting_applicant') && ((v as { shipments?: unknown[] }).shipments ?? []).length === 1, 'the payment awaited and the card posted');
+    // The parents pay at the gateway (the simulator) and bring its reference to the console.
+    const gateway = (path: string, body: unknown) => fetch(`${world.env.simulator.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ reference: string }>);
+    const order = await gateway('/payments', { caseId: id, item: 'medical_insurance_payment', amountFen: 20000 });
+    await gateway(`/payments/${order.reference}/pay`, {});
+
+    const page = await world.page(parent, `/parent/cases/${id}`, { width: 375 });
+    await page.locator('[data-test=amount-due]').getByText('200.00 元').waitFor();
+    await page.locator('[data-test=shipment]').getByText('已下单').waitFor();
+    await page.locator('[data-test=visit]').getByText(/户口簿/).waitFor();
+    await world.screenshot(page, 'parent-payment');
+    await world.checkAccessibility(page, 'parent-payment');
+    await page.locator('[data-test=payment] input').fill(order.reference);
+    await page.locator('[data-test=pay]').click();
+    await page.locator('[data-test=progress-item]').filter({ hasText: '医保缴费及激活' }).getByText('已办结').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-test=payment]').count(), 0, 'nothing left to pay');
+    await world.screenshot(page, 'parent-paid');
+    const done = await world.api<{ items: { item: string; status: string; decidedBy?: string }[] }>('GET', `/api/cases/${id}`, parent);
+    assert.equal(done.body.items.find((i) => i.item === 'medical_insurance_payment')?.decidedBy, 'applicant');
     await page.context().close();
   });
 

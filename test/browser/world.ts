@@ -147,6 +147,12 @@ export class ConsoleWorld {
    * the page's CSP stays as served); fails on any serious or critical violation.
    */
   async checkAccessibility(page: Page, name: string): Promise<void> {
+    // A message fading in or out is half transparent, and axe measures its contrast as it is
+    // at that instant (CI once caught the claim's 已认领 mid-fade): let transitions end first.
+    // (A spinner's animation never ends: only finite ones are awaited.)
+    await page.evaluate(`Promise.all(document.getAnimations()
+      .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))
+      .map((a) => a.finished.catch(() => undefined)))`);
     await page.evaluate(AXE_SOURCE);
     // A string, run in the page: the browser's types are not the test's.
     const { violations, passed } = await page.evaluate<{ violations: { id: string; impact: string | null; help: string; nodes: number; targets: string[] }[]; passed: number }>(`

@@ -70,6 +70,7 @@ describe('policy packs', () => {
         'shanghai/2024.1',
         'shanghai/2026.1',
         'shanghai/2026.2',
+        'shanghai/2026.3',
       ]);
     });
 
@@ -142,7 +143,10 @@ describe('policy packs', () => {
             assert.ok(CHINESE.test(def.title), def.item);
             // Seed 002 §二.2: the delivering institution hands the vaccination certificate over at the first dose.
             const onTheSpot = pack.region === 'lanzhou' && compareVersions(pack.version, '2026.2') >= 0 && def.item === 'vaccination_certificate';
-            assert.deepEqual([def.decidedBy, def.event], onTheSpot ? ['department_event', 'first_dose'] : ['case_worker', undefined]);
+            // Seed 003: the parents pay the child's medical insurance themselves (the reform's two steps: the form and the payment).
+            const parentsPay = pack.region === 'shanghai' && compareVersions(pack.version, '2026.3') >= 0 && def.item === 'medical_insurance_payment';
+            assert.deepEqual([def.decidedBy, def.event], onTheSpot ? ['department_event', 'first_dose'] : parentsPay ? ['applicant', undefined] : ['case_worker', undefined]);
+            assert.equal(def.payment !== undefined, parentsPay, `${def.item}: a payment exactly where the parents pay`);
             assert.equal(def.sla, undefined, 'the pack-wide SLA applies');
             assert.ok(def.licenceType.length > 0);
             assert.ok(def.materials.length > 0, `${def.item} has materials`);
@@ -199,6 +203,7 @@ describe('policy packs', () => {
         'lanzhou/2026.2': '1ed5ee47489df461517cd33a98c322163077fd0e0ad4e0c58ff2522d659a8909',
         'national/2026.2': '629bba19be85f83aca26683fdf8d93fe549dd521b33c96015e728c63441e494f',
         'shanghai/2026.2': '6cb3e3ad8d27b5907bb775d356f83d328c8bc390bdcae4729012654d56d64449',
+        'shanghai/2026.3': '4811146332214c172aa37c68b8989e7947080faf941085df4740e018a45117d7',
       });
     });
     it('orders versions by their numbers, not as text', () => {
