@@ -12,7 +12,7 @@ import { assessItems, describeItems } from '../../policy/eligibility';
 import { maskIdNumber } from '../../policy/id-number';
 import { selectItems, type PackCatalogue } from '../../policy/packs';
 import { routeItem } from '../../policy/routing';
-import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application, type ItemCode } from '../../policy/types';
+import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application } from '../../policy/types';
 import { WORKFLOW_TYPE, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate, type CaseInput, type CaseView } from '../../workflows/messages';
 import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
 import { principal, type Principal } from '../auth';

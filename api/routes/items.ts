@@ -3,7 +3,7 @@ import { recordAccesses } from '../../db/access-log';
 import { findCase } from '../../db/queries';
 import { itemFile } from '../../domain/item-file';
 import { dataConverter } from '../../runtime/temporal';
-import { APPLICATION_SECTIONS, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type ItemCode } from '../../policy/types';
+import { APPLICATION_SECTIONS, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES } from '../../policy/types';
 import { claimItemUpdate, releaseItemUpdate } from '../../workflows/messages';
 import { principal } from '../auth';
 import { actorOf, updateCase } from '../case-updates';
