@@ -60,8 +60,8 @@ export async function seedReadModel(sql: postgres.Sql, n: number, log: (line: st
   );
   await step(
     'items',
-    `insert into case_items (case_id, item, position, department, institution, division, status, assignee, started_at, deadline, escalation_level, licence_number, licence_type, decided_by, decided_at, reason, submitted_at)
-     select s.case_id, i.item, i.position, i.department,
+    `insert into case_items (case_id, item, item_key, position, department, institution, division, status, assignee, started_at, deadline, escalation_level, licence_number, licence_type, decided_by, decided_at, reason, submitted_at)
+     select s.case_id, i.item, i.item, i.position, i.department,
             case when i.department = 'hospital' then 'H' || s.division || '001' else i.department || ':' || s.division end,
             s.division, st.status,
             case when st.status = 'in_review' and s.g % 2 = 0 then 'worker-' || (s.g % 7) end,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, isNull, like, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, between, desc, eq, exists, isNull, like, ne, sql, type SQL } from 'drizzle-orm';
 import type { CaseView, ItemView } from '../workflows/messages';
 import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Department } from '../policy/types';
 import { retryRead, type Db } from './client';
@@ -33,6 +33,7 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
   const inForce = new Map(
     (await db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid')))).map((l) => [l.item, l.number]),
   );
+  const attempts = row.motherHash && row.deliveryBornAt ? (await casesOfDelivery(db, row.motherHash, row.deliveryBornAt)).map((c) => c.caseId) : [];
   const view: CaseView = {
     caseId: row.caseId,
     region: row.region,
@@ -43,7 +44,9 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
     ...(row.reasons && { reasons: row.reasons }),
     items: items.map((it): ItemView => {
       const item: ItemView = {
+        key: it.itemKey,
         item: vocabulary(ITEM_CODES, it.item, 'item'),
+        ...(it.child !== null && { child: it.child }),
         department: vocabulary(DEPARTMENTS, it.department, 'department'),
         status: vocabulary(ITEM_STATUSES, it.status, 'item status'),
         escalationLevel: it.escalationLevel,
@@ -52,15 +55,30 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
       if (it.assignee) item.assignee = it.assignee;
       if (it.startedAt) item.startedAt = iso(it.startedAt);
       if (it.deadline) item.deadline = iso(it.deadline);
-      if (it.licenceNumber) item.licence = { number: inForce.get(it.item) ?? it.licenceNumber, type: it.licenceType ?? '' };
+      if (it.licenceNumber) item.licence = { number: inForce.get(it.itemKey) ?? it.licenceNumber, type: it.licenceType ?? '' };
       if (it.decidedBy) item.decidedBy = it.decidedBy;
       if (it.decidedAt) item.decidedAt = iso(it.decidedAt);
       if (it.reason) item.reason = it.reason;
       if (it.reasons) item.reasons = it.reasons;
       return item;
     }),
+    // Only where there is more than one: a case alone for its delivery looks as it always did.
+    ...(attempts.length > 1 && { attempts }),
   };
-  return { view, applicantHash: row.applicantHash, divisions: Object.fromEntries(items.flatMap((it) => (it.division ? [[it.item, it.division]] : []))) };
+  return { view, applicantHash: row.applicantHash, divisions: Object.fromEntries(items.flatMap((it) => (it.division ? [[it.itemKey, it.division]] : []))) };
+}
+
+/** Births of one mother this close together are one delivery (DESIGN §7 "Births and attempts"). */
+export const SAME_DELIVERY_MS = 48 * 3_600_000;
+
+/** Every case of the mother's delivery around `bornAt` (its earliest birth), oldest attempt first: one index range (cases_delivery_idx). */
+export async function casesOfDelivery(db: Db, motherHash: string, bornAt: Date) {
+  return db
+    .select({ caseId: cases.caseId, status: cases.status, attempt: cases.attempt, deliveryBornAt: cases.deliveryBornAt })
+    .from(cases)
+    .where(and(eq(cases.motherHash, motherHash), between(cases.deliveryBornAt, new Date(bornAt.getTime() - SAME_DELIVERY_MS), new Date(bornAt.getTime() + SAME_DELIVERY_MS))))
+    .orderBy(asc(cases.attempt), asc(cases.submittedAt))
+    .limit(100);
 }
 
 /** What narrows a supervisor's view: a department, and a division-code prefix (province, city, county). */
@@ -210,6 +228,7 @@ async function readTasks(db: Db, filter: TaskFilter) {
   const rows = await db
     .select({
       caseId: caseItems.caseId,
+      key: caseItems.itemKey,
       item: caseItems.item,
       position: caseItems.position,
       department: caseItems.department,
@@ -227,8 +246,6 @@ async function readTasks(db: Db, filter: TaskFilter) {
   const last = shown.at(-1);
   return {
     tasks: shown.map(({ assignee, position: _p, ...r }) => ({
-      // One key per item while a delivery has one child; twins' keys come with the items per child.
-      key: r.item,
       ...r,
       institution: r.institution ?? filter.institution,
       ...(assignee && { assignee }),

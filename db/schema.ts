@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, check, date, doublePrecision, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { BREACH_CAUSES, CASE_STATUSES, DEPARTMENTS, ITEM_STATUSES } from '../policy/types';
 
 // The read model: written only by the workflow's projection activities (and the
@@ -27,15 +27,36 @@ export const cases = pgTable(
     /** Revision of the workflow state last projected; older projections never overwrite newer. */
     revision: integer('revision').notNull().default(0),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    // The delivery (DESIGN §7 "Births and attempts"); null in cases submitted before.
+    /** HMAC of the mother's ID number (domain/identity motherKey). */
+    motherHash: text('mother_hash'),
+    /** The earliest birth of the delivery. */
+    deliveryBornAt: ts('delivery_born_at'),
+    /** 1 for the first case of a delivery, 2 after a withdrawn or ineligible one, … */
+    attempt: integer('attempt'),
+    previousAttempt: text('previous_attempt'),
+    // Figures (DESIGN §7 "Figures"), kept by the projection so a window is one index range.
+    /** The end of the pack's registration window: the earliest birth plus the pack's age limit. */
+    registrationDeadline: ts('registration_deadline'),
+    /** Working days (domain/calendar) from submission to closing; null while open or when the calendar does not cover it. */
+    workingDaysToClose: doublePrecision('working_days_to_close'),
+    /** Supplements the applicant gave (every `supplement_received`). */
+    supplements: integer('supplements').notNull().default(0),
+    /** The delivering institution's record at the case's first check: matched, mismatch, not_found. */
+    firstDeliveryMatch: text('first_delivery_match'),
   },
   (t) => [
     // Newest first, a page at a time (keyset on submitted_at, case_id), with or without a status and region.
-    index('cases_submitted_idx').on(t.submittedAt, t.caseId),
+    index('cases_newest_idx').on(t.submittedAt, t.caseId),
     index('cases_status_submitted_idx').on(t.status, t.submittedAt, t.caseId),
     index('cases_region_submitted_idx').on(t.region, t.submittedAt, t.caseId),
     index('cases_region_status_submitted_idx').on(t.region, t.status, t.submittedAt, t.caseId),
     index('cases_applicant_idx').on(t.applicantHash),
     oneOf('cases_status_check', t.status, CASE_STATUSES),
+    // The duplicate check: a mother's cases near a birth.
+    index('cases_delivery_idx').on(t.motherHash, t.deliveryBornAt),
+    // The figures' window.
+    index('cases_submitted_idx').on(t.submittedAt, t.region),
   ],
 );
 
@@ -46,6 +67,14 @@ export const caseItems = pgTable(
       .notNull()
       .references(() => cases.caseId, { onDelete: 'cascade' }),
     item: text('item').notNull(),
+    /** The item's key in the case: its code, or `<item>.<n>` for the n-th child's item of a delivery with more than one child. */
+    itemKey: text('item_key').notNull(),
+    /** Which child a child's item is for (1, 2, …), when the delivery has more than one. */
+    child: integer('child'),
+    /** Whose the item is (`child` or `mother`); null in rows projected before. */
+    concerns: text('concerns'),
+    /** Working days from the case's submission to the item's completion; null unless completed. */
+    workingDaysToDone: doublePrecision('working_days_to_done'),
     position: integer('position').notNull(),
     department: text('department').notNull(),
     /** The office the item is routed to (policy/routing.ts); null in rows projected before routing. */
@@ -69,7 +98,7 @@ export const caseItems = pgTable(
     submittedAt: ts('submitted_at'),
   },
   (t) => [
-    primaryKey({ columns: [t.caseId, t.item] }),
+    primaryKey({ columns: [t.caseId, t.itemKey] }),
     index('case_items_division_submitted_idx').on(t.division, t.submittedAt, t.caseId, t.department).where(sql`${t.status} <> 'not_applied'`),
     index('case_items_inbox_idx').on(t.department, t.status),
     // An institution's inbox: its items in review, most urgent first (keyset; no deadline last).
@@ -80,6 +109,7 @@ export const caseItems = pgTable(
     index('case_items_decided_idx').on(t.department, t.decidedAt).where(sql`${t.status} in ('completed', 'rejected')`),
     oneOf('case_items_status_check', t.status, ITEM_STATUSES),
     oneOf('case_items_department_check', t.department, DEPARTMENTS),
+    oneOf('case_items_concerns_check', t.concerns, ['child', 'mother']),
   ],
 );
 

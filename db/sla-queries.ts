@@ -12,7 +12,7 @@ const breachInDivision = (db: Db, division: string) =>
     db
       .select({ one: sql`1` })
       .from(caseItems)
-      .where(and(eq(caseItems.caseId, slaBreaches.caseId), eq(caseItems.item, slaBreaches.item), like(caseItems.division, `${division}%`))),
+      .where(and(eq(caseItems.caseId, slaBreaches.caseId), eq(caseItems.itemKey, slaBreaches.item), like(caseItems.division, `${division}%`))),
   );
 
 export interface BreachFilter {
@@ -156,7 +156,7 @@ async function countRange(db: Db, filter: SummaryFilter, from?: Date, to?: Date)
     .select({
       department: caseItems.department,
       decided: sql<number>`count(*)::int`,
-      onTime: sql<number>`count(*) filter (where not exists (select 1 from ${slaBreaches} b where b.case_id = ${caseItems.caseId} and b.item = ${caseItems.item}))::int`,
+      onTime: sql<number>`count(*) filter (where not exists (select 1 from ${slaBreaches} b where b.case_id = ${caseItems.caseId} and b.item = ${caseItems.itemKey}))::int`,
     })
     .from(caseItems)
     .innerJoin(cases, eq(cases.caseId, caseItems.caseId))
@@ -183,12 +183,12 @@ async function countRange(db: Db, filter: SummaryFilter, from?: Date, to?: Date)
 /** Median working hours per department over the decided items of the window (when they are few enough). */
 async function medianHours(db: Db, filter: SummaryFilter, workingMs: (from: Date, to: Date) => number): Promise<Map<string, number | null>> {
   const events = await db
-    .select({ caseId: caseItems.caseId, item: caseItems.item, department: caseItems.department, type: caseEvents.type, at: caseEvents.at })
+    .select({ caseId: caseItems.caseId, item: caseItems.itemKey, department: caseItems.department, type: caseEvents.type, at: caseEvents.at })
     .from(caseItems)
     .innerJoin(cases, eq(cases.caseId, caseItems.caseId))
-    .innerJoin(caseEvents, and(eq(caseEvents.caseId, caseItems.caseId), eq(caseEvents.item, caseItems.item), inArray(caseEvents.type, ['item_started', 'supplement_received', 'item_decided'])))
+    .innerJoin(caseEvents, and(eq(caseEvents.caseId, caseItems.caseId), eq(caseEvents.item, caseItems.itemKey), inArray(caseEvents.type, ['item_started', 'supplement_received', 'item_decided'])))
     .where(and(...decidedConditions(filter, filter.from, filter.to)))
-    .orderBy(asc(caseItems.caseId), asc(caseItems.item), asc(caseEvents.seq));
+    .orderBy(asc(caseItems.caseId), asc(caseItems.itemKey), asc(caseEvents.seq));
   const eventsOf = new Map<string, { department: string; events: { type: string; at: Date }[] }>();
   for (const e of events) {
     const key = `${e.caseId}/${e.item}`;

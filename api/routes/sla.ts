@@ -22,7 +22,7 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 export const QUERY_YEARS = { min: 2000, max: 2100 } as const;
 
 /** A day (YYYY-MM-DD, Asia/Shanghai) or an instant with its offset; `end` turns a day into the start of the next one. */
-const instant = (end: boolean) =>
+export const instant = (end: boolean) =>
   z
     .string()
     .max(40)

@@ -1,9 +1,10 @@
+-- Runs after 0010 (the journal lists it there): the breaches join their items by item_key.
 -- Issue 13: the read model for ten million cases. Every query a route runs has an index
 -- that serves its filter and its order (keyset pagination reads a page, never the table);
 -- totals and the SLA summary come from aggregates the projection maintains in its own
 -- transaction (these triggers), never from a count or a list of the whole table.
 DROP INDEX IF EXISTS "cases_status_idx";--> statement-breakpoint
-CREATE INDEX "cases_submitted_idx" ON "cases" USING btree ("submitted_at","case_id");--> statement-breakpoint
+CREATE INDEX "cases_newest_idx" ON "cases" USING btree ("submitted_at","case_id");--> statement-breakpoint
 CREATE INDEX "cases_status_submitted_idx" ON "cases" USING btree ("status","submitted_at","case_id");--> statement-breakpoint
 CREATE INDEX "cases_region_submitted_idx" ON "cases" USING btree ("region","submitted_at","case_id");--> statement-breakpoint
 CREATE INDEX "cases_region_status_submitted_idx" ON "cases" USING btree ("region","status","submitted_at","case_id");--> statement-breakpoint
@@ -86,14 +87,14 @@ BEGIN
   END IF;
   IF was THEN
     SELECT region INTO r FROM cases WHERE case_id = OLD.case_id;
-    late := EXISTS (SELECT 1 FROM sla_breaches b WHERE b.case_id = OLD.case_id AND b.item = OLD.item);
+    late := EXISTS (SELECT 1 FROM sla_breaches b WHERE b.case_id = OLD.case_id AND b.item = OLD.item_key);
     IF r IS NOT NULL THEN
       PERFORM sla_daily_add(OLD.department, r, OLD.division, (OLD.decided_at AT TIME ZONE 'Asia/Shanghai')::date, -1, CASE WHEN late THEN 0 ELSE -1 END, 0);
     END IF;
   END IF;
   IF is_now THEN
     SELECT region INTO r FROM cases WHERE case_id = NEW.case_id;
-    late := EXISTS (SELECT 1 FROM sla_breaches b WHERE b.case_id = NEW.case_id AND b.item = NEW.item);
+    late := EXISTS (SELECT 1 FROM sla_breaches b WHERE b.case_id = NEW.case_id AND b.item = NEW.item_key);
     IF r IS NOT NULL THEN
       PERFORM sla_daily_add(NEW.department, r, NEW.division, (NEW.decided_at AT TIME ZONE 'Asia/Shanghai')::date, 1, CASE WHEN late THEN 0 ELSE 1 END, 0);
     END IF;
@@ -112,7 +113,7 @@ DECLARE
 BEGIN
   SELECT division, department, CASE WHEN status IN ('completed', 'rejected') THEN decided_at END
     INTO it_division, it_department, it_decided
-    FROM case_items WHERE case_id = b.case_id AND item = b.item;
+    FROM case_items WHERE case_id = b.case_id AND item_key = b.item;
   PERFORM sla_daily_add(b.department, b.region, it_division, (b.breached_at AT TIME ZONE 'Asia/Shanghai')::date, 0, 0, sign);
   -- The first breach of an item already decided takes back its "on time" (the last one removed gives it back).
   IF it_decided IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sla_breaches o WHERE o.case_id = b.case_id AND o.item = b.item AND o.seq <> b.seq) THEN
@@ -139,12 +140,12 @@ CREATE FUNCTION "read_model_aggregates_rebuild"() RETURNS void LANGUAGE sql AS $
   DELETE FROM sla_daily;
   WITH facts AS (
     SELECT i.department, c.region, i.division, (i.decided_at AT TIME ZONE 'Asia/Shanghai')::date AS day, 1 AS decided,
-           CASE WHEN EXISTS (SELECT 1 FROM sla_breaches b WHERE b.case_id = i.case_id AND b.item = i.item) THEN 0 ELSE 1 END AS on_time, 0 AS breached
+           CASE WHEN EXISTS (SELECT 1 FROM sla_breaches b WHERE b.case_id = i.case_id AND b.item = i.item_key) THEN 0 ELSE 1 END AS on_time, 0 AS breached
       FROM case_items i JOIN cases c ON c.case_id = i.case_id
      WHERE i.status IN ('completed', 'rejected') AND i.decided_at IS NOT NULL
     UNION ALL
     SELECT b.department, b.region, i.division, (b.breached_at AT TIME ZONE 'Asia/Shanghai')::date, 0, 0, 1
-      FROM sla_breaches b LEFT JOIN case_items i ON i.case_id = b.case_id AND i.item = b.item
+      FROM sla_breaches b LEFT JOIN case_items i ON i.case_id = b.case_id AND i.item_key = b.item
   )
   INSERT INTO sla_daily (department, region, division, day, decided, on_time, breached)
   SELECT f.department, r.r, v.v, f.day, sum(f.decided), sum(f.on_time), sum(f.breached)
