@@ -158,7 +158,10 @@ async function main() {
     });
     const db = drizzle(client, { schema }) as unknown as Db;
     try {
-      const sample = await client<{ case_id: string }[]>`select case_id from cases tablesample system (1) limit 2000`;
+      // About 2,000 cases, whatever the size (a block sample of a small table may come back empty).
+      const percent = Math.min(100, (4000 * 100) / size);
+      const sample = await client<{ case_id: string }[]>`select case_id from cases tablesample bernoulli (${percent}) limit 2000`;
+      if (sample.length === 0) throw new Error('no case to sample');
       const [middle] = await client<{ submitted_at: unknown; case_id: string }[]>`select submitted_at, case_id from cases order by submitted_at desc, case_id desc offset ${Math.floor(size / 2)} limit 1`;
       const deepCursor = Buffer.from(JSON.stringify([new Date(String(middle.submitted_at)).toISOString(), middle.case_id])).toString('base64url');
       const pick = new Picker(
