@@ -17,7 +17,8 @@ export const DEPARTMENT_EVENT_NOT_YET = 'DepartmentEventNotYet';
 
 export interface AwaitDepartmentEventInput {
   caseId: string;
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   department: Department;
   /** The department system's receipt of the item (submitItem). */
   receiptId: string;

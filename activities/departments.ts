@@ -13,7 +13,8 @@ import { postJson } from './http';
 export interface SubmitItemInput {
   caseId: string;
   region: string;
-  item: ItemCode;
+  /** The item's key in the case (its code unless the delivery has more than one child). */
+  item: string;
   department: Department;
   /** The office the item is routed to; absent in activities scheduled before routing existed. */
   institution?: string;
@@ -33,7 +34,7 @@ export interface Receipt {
 
 export interface SupplyItemInput {
   caseId: string;
-  item: ItemCode;
+  item: string;
   department: Department;
   receiptId: string;
   documents: Document[];

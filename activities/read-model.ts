@@ -3,10 +3,11 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { log } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { caseEvents, caseItems, cases, slaBreaches } from '../db/schema';
-import type { BreachCause, CaseStatus, Reason } from '../policy/types';
+import type { BreachCause, CaseStatus, ItemConcerns, Reason } from '../policy/types';
+import { currentCalendar, workingMsBetween } from '../domain/calendar';
 import type { CaseEventRecord } from '../workflows/case-events';
 import { parseCurrentRecord, type RecordedEvent } from '../workflows/case-events-reader';
-import type { CaseView, ItemView } from '../workflows/messages';
+import type { CaseDelivery, CaseView, ItemView } from '../workflows/messages';
 
 export interface Breach {
   item: string;
@@ -34,9 +35,13 @@ export interface CaseRow extends CaseState {
   submittedAt: string;
   applicantHash: string;
   applicantMasked: string;
+  /** The delivery and attempt (absent in cases submitted before). */
+  delivery?: CaseDelivery;
 }
 
 export interface ItemRow extends ItemView {
+  /** Whose the item is (absent in rows of projections scheduled before). */
+  concerns?: ItemConcerns;
   /** Place of the item in its pack, for listing in pack order. */
   position: number;
   /** The 6-digit division of the item's institution (supervisors' scope). */
@@ -67,6 +72,18 @@ export interface CaseSnapshot {
 }
 
 const date = (iso?: string) => (iso ? new Date(iso) : null);
+const DAY_MS = 86_400_000;
+
+/** What the events of one projection add to the case's figures: supplements given, the first delivery-record check. */
+function figuresOf(events: RecordedEvent[]) {
+  const supplements = events.filter((e) => e.type === 'supplement_received').length;
+  const check = events.find((e) => e.type === 'delivery_checked');
+  const match = (check?.detail as { match?: unknown } | undefined)?.match;
+  return { supplements, firstMatch: typeof match === 'string' ? match : undefined };
+}
+
+const deliveryColumns = (d?: CaseDelivery) =>
+  d ? { motherHash: d.motherHash, deliveryBornAt: new Date(d.bornAt), attempt: d.attempt, previousAttempt: d.previousAttempt ?? null, registrationDeadline: date(d.registrationDeadline) } : {};
 const stateColumns = (s: CaseState) => ({ status: s.status, closedAt: date(s.closedAt), reasons: s.reasons ?? null });
 
 /** `set` for an upsert: every column but the key takes the value of the row offered. */
@@ -83,20 +100,26 @@ async function project(db: Db, caseId: string, changes: CaseChanges, events: Rec
   const { revision } = changes;
   await db.transaction(async (tx) => {
     const { case: row } = changes;
-    let written: unknown[];
+    // Counted in the statement guarded by the revision: a retried projection adds nothing twice.
+    const { supplements, firstMatch } = figuresOf(events);
+    const figures = {
+      ...(supplements > 0 && { supplements: sql`${cases.supplements} + ${supplements}` }),
+      ...(firstMatch && { firstDeliveryMatch: sql`coalesce(${cases.firstDeliveryMatch}, ${firstMatch})` }),
+    };
+    let written: { caseId: string; submittedAt: Date }[];
     if (row && 'region' in row) {
-      const values = { caseId, region: row.region, policyVersion: row.policyVersion, submittedAt: new Date(row.submittedAt), applicantHash: row.applicantHash, applicantMasked: row.applicantMasked, ...stateColumns(row), revision, updatedAt: new Date() };
+      const values = { caseId, region: row.region, policyVersion: row.policyVersion, submittedAt: new Date(row.submittedAt), applicantHash: row.applicantHash, applicantMasked: row.applicantMasked, ...stateColumns(row), ...deliveryColumns(row.delivery), revision, updatedAt: new Date() };
       written = await tx
         .insert(cases)
-        .values(values)
-        .onConflictDoUpdate({ target: cases.caseId, set: { ...values, caseId: undefined }, setWhere: sql`${cases.revision} < ${revision}` })
-        .returning({ caseId: cases.caseId });
+        .values({ ...values, supplements, firstDeliveryMatch: firstMatch ?? null })
+        .onConflictDoUpdate({ target: cases.caseId, set: { ...values, ...figures, caseId: undefined }, setWhere: sql`${cases.revision} < ${revision}` })
+        .returning({ caseId: cases.caseId, submittedAt: cases.submittedAt });
     } else {
       written = await tx
         .update(cases)
-        .set({ ...(row && stateColumns(row)), revision, updatedAt: new Date() })
+        .set({ ...(row && stateColumns(row)), ...figures, revision, updatedAt: new Date() })
         .where(and(eq(cases.caseId, caseId), lt(cases.revision, revision)))
-        .returning({ caseId: cases.caseId });
+        .returning({ caseId: cases.caseId, submittedAt: cases.submittedAt });
     }
     if (written.length === 0) {
       // Changes need the row the case's first projection wrote; without it they would go nowhere.
@@ -105,10 +128,22 @@ async function project(db: Db, caseId: string, changes: CaseChanges, events: Rec
       return;
     }
 
+    // Working days from submission (domain/calendar), for what just ended: the figures read them as columns.
+    const submittedAt = written[0].submittedAt;
+    const ended = changes.items.some((it) => it.status === 'completed' && it.decidedAt) || (row?.closedAt !== undefined);
+    const calendar = ended ? await currentCalendar(db) : undefined;
+    const workingDaysSince = (iso?: string) => (calendar && iso ? workingMsBetween(submittedAt, new Date(iso), calendar) / DAY_MS : null);
+    if (row?.closedAt) {
+      await tx.update(cases).set({ workingDaysToClose: workingDaysSince(row.closedAt) }).where(eq(cases.caseId, caseId));
+    }
     if (changes.items.length > 0) {
       const rows = changes.items.map((it) => ({
         caseId,
         item: it.item,
+        itemKey: it.key ?? it.item,
+        child: it.child ?? null,
+        concerns: it.concerns ?? null,
+        workingDaysToDone: it.status === 'completed' ? workingDaysSince(it.decidedAt) : null,
         position: it.position,
         department: it.department,
         institution: it.institution ?? null,
@@ -125,7 +160,7 @@ async function project(db: Db, caseId: string, changes: CaseChanges, events: Rec
         reason: it.reason ?? null,
         reasons: it.reasons ?? null,
       }));
-      await tx.insert(caseItems).values(rows).onConflictDoUpdate({ target: [caseItems.caseId, caseItems.item], set: excluded(caseItems, ['caseId', 'item']) });
+      await tx.insert(caseItems).values(rows).onConflictDoUpdate({ target: [caseItems.caseId, caseItems.itemKey], set: excluded(caseItems, ['caseId', 'itemKey']) });
     }
     if (events.length > 0) {
       await tx

@@ -10,6 +10,7 @@ import { shippedPacks } from '../policy/pack-files';
 import type { ApiDeps, ApiOptions } from './deps';
 import { errorHandler, notFound } from './errors';
 import { httpMetrics, metricsRoutes } from './metrics';
+import { figuresRouter } from './routes/figures';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 import { openApiDocument } from './openapi';
@@ -170,6 +171,7 @@ export function createApp(options: ApiOptions): express.Express {
   api.use(auditRouter(deps));
   api.use(accessRouter(deps));
   api.use(tasksRouter(deps));
+  api.use(figuresRouter(deps));
   api.use(licencesRouter(deps));
   api.use(slaRouter(deps));
   api.use(calendarRouter(deps));

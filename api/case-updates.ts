@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
@@ -82,23 +81,13 @@ export async function updateCase<Arg, Ret = CaseView>(
   // Past the bound the calls are abandoned (not the update: the engine keeps it), so
   // that no retry of theirs outlives the request.
   const abandon = new AbortController();
-  // One ID for every try of this request: the engine takes the update once, however often it is sent.
-  const updateId = randomUUID();
   const work = client.withAbortSignal(abandon.signal, async (): Promise<UpdateOutcome<Ret>> => {
-    for (;;) {
-      try {
-        const started = await handle.startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-        return { done: true, value: await started.result() };
-      } catch (err) {
-        if (abandon.signal.aborted) return { done: false };
-        // The engine restarting, or its call timing out: sent again until the bound, then 202.
-        if (isTemporalUnavailable(err) || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-          await timeout(500);
-          if (abandon.signal.aborted) return { done: false };
-          continue;
-        }
-        throw await refusal(err, handle, db, closedError);
-      }
+    try {
+      const started = await handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      return { done: true, value: await started.result() };
+    } catch (err) {
+      if (abandon.signal.aborted) return { done: false };
+      throw await refusal(err, handle, db, closedError);
     }
   });
   const outcome = await Promise.race([work, timeout(waitMs)]);

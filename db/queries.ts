@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, exists, isNull, like, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, between, desc, eq, exists, isNull, like, ne, sql, type SQL } from 'drizzle-orm';
 import type { CaseView, ItemView } from '../workflows/messages';
 import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Department } from '../policy/types';
 import { retryRead, type Db } from './client';
-import { caseItems, cases, licences } from './schema';
+import { encodeCursor, boundedCount, rowAfter } from './pagination';
+import { caseCounts, caseItems, cases, licences } from './schema';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
@@ -32,6 +33,7 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
   const inForce = new Map(
     (await db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid')))).map((l) => [l.item, l.number]),
   );
+  const attempts = row.motherHash && row.deliveryBornAt ? (await casesOfDelivery(db, row.motherHash, row.deliveryBornAt)).map((c) => c.caseId) : [];
   const view: CaseView = {
     caseId: row.caseId,
     region: row.region,
@@ -42,7 +44,9 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
     ...(row.reasons && { reasons: row.reasons }),
     items: items.map((it): ItemView => {
       const item: ItemView = {
+        key: it.itemKey,
         item: vocabulary(ITEM_CODES, it.item, 'item'),
+        ...(it.child !== null && { child: it.child }),
         department: vocabulary(DEPARTMENTS, it.department, 'department'),
         status: vocabulary(ITEM_STATUSES, it.status, 'item status'),
         escalationLevel: it.escalationLevel,
@@ -51,15 +55,30 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
       if (it.assignee) item.assignee = it.assignee;
       if (it.startedAt) item.startedAt = iso(it.startedAt);
       if (it.deadline) item.deadline = iso(it.deadline);
-      if (it.licenceNumber) item.licence = { number: inForce.get(it.item) ?? it.licenceNumber, type: it.licenceType ?? '' };
+      if (it.licenceNumber) item.licence = { number: inForce.get(it.itemKey) ?? it.licenceNumber, type: it.licenceType ?? '' };
       if (it.decidedBy) item.decidedBy = it.decidedBy;
       if (it.decidedAt) item.decidedAt = iso(it.decidedAt);
       if (it.reason) item.reason = it.reason;
       if (it.reasons) item.reasons = it.reasons;
       return item;
     }),
+    // Only where there is more than one: a case alone for its delivery looks as it always did.
+    ...(attempts.length > 1 && { attempts }),
   };
-  return { view, applicantHash: row.applicantHash, divisions: Object.fromEntries(items.flatMap((it) => (it.division ? [[it.item, it.division]] : []))) };
+  return { view, applicantHash: row.applicantHash, divisions: Object.fromEntries(items.flatMap((it) => (it.division ? [[it.itemKey, it.division]] : []))) };
+}
+
+/** Births of one mother this close together are one delivery (DESIGN §7 "Births and attempts"). */
+export const SAME_DELIVERY_MS = 48 * 3_600_000;
+
+/** Every case of the mother's delivery around `bornAt` (its earliest birth), oldest attempt first: one index range (cases_delivery_idx). */
+export async function casesOfDelivery(db: Db, motherHash: string, bornAt: Date) {
+  return db
+    .select({ caseId: cases.caseId, status: cases.status, attempt: cases.attempt, deliveryBornAt: cases.deliveryBornAt })
+    .from(cases)
+    .where(and(eq(cases.motherHash, motherHash), between(cases.deliveryBornAt, new Date(bornAt.getTime() - SAME_DELIVERY_MS), new Date(bornAt.getTime() + SAME_DELIVERY_MS))))
+    .orderBy(asc(cases.attempt), asc(cases.submittedAt))
+    .limit(100);
 }
 
 /** What narrows a supervisor's view: a department, and a division-code prefix (province, city, county). */
@@ -80,30 +99,102 @@ function itemInScope(scope: Scope): SQL | undefined {
   return conditions.length > 1 ? and(...conditions) : undefined;
 }
 
-/** Cases with at least one item in the scope, when the caller has one. */
-export function listCases(db: Db, filter: { status?: string; region?: string; page: number; pageSize: number; scope?: Scope }) {
+export interface CaseListFilter {
+  status?: string;
+  region?: string;
+  limit: number;
+  /** 1-based; skips (page − 1) × limit rows when no cursor is given. */
+  page: number;
+  /** The sort key of the previous page's last row. */
+  after?: CaseCursor;
+  scope?: Scope;
+}
+export type CaseCursor = readonly [submittedAt: Date, caseId: string];
+
+/** Cases with at least one item in the scope, when the caller has one; newest first, a page at a time. */
+export function listCases(db: Db, filter: CaseListFilter) {
   return retryRead(() => readCases(db, filter));
 }
 
-async function readCases(db: Db, filter: { status?: string; region?: string; page: number; pageSize: number; scope?: Scope }) {
+async function readCases(db: Db, filter: CaseListFilter) {
+  if (filter.scope?.division?.length === 6) return readCountyCases(db, filter, filter.scope.division);
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(cases.status, filter.status));
   if (filter.region) conditions.push(eq(cases.region, filter.region));
   const scoped = filter.scope && itemInScope(filter.scope);
   if (scoped) conditions.push(exists(db.select({ one: sql`1` }).from(caseItems).where(and(eq(caseItems.caseId, cases.caseId), scoped))));
   const where = conditions.length ? and(...conditions) : undefined;
-  const [{ total }] = await db.select({ total: count() }).from(cases).where(where);
+  const page = filter.after ? [...conditions, rowAfter([sql`${cases.submittedAt}`, sql`${cases.caseId}`], [sql`${filter.after[0].toISOString()}::timestamptz`, sql`${filter.after[1]}`], 'desc')] : conditions;
   const rows = await db
     .select({ caseId: cases.caseId, region: cases.region, policyVersion: cases.policyVersion, status: cases.status, submittedAt: cases.submittedAt, closedAt: cases.closedAt })
     .from(cases)
-    .where(where)
-    .orderBy(desc(cases.submittedAt), asc(cases.caseId))
-    .limit(filter.pageSize)
-    .offset((filter.page - 1) * filter.pageSize);
+    .where(page.length ? and(...page) : undefined)
+    .orderBy(desc(cases.submittedAt), desc(cases.caseId))
+    .limit(filter.limit + 1)
+    .offset(filter.after ? 0 : (filter.page - 1) * filter.limit);
+  const more = rows.length > filter.limit;
+  const shown = rows.slice(0, filter.limit);
+  const last = shown.at(-1);
   return {
-    cases: rows.map((r) => ({ ...r, submittedAt: r.submittedAt.toISOString(), closedAt: iso(r.closedAt) })),
-    total,
+    cases: shown.map((r) => ({ ...r, submittedAt: r.submittedAt.toISOString(), closedAt: iso(r.closedAt) })),
+    ...(more && last && { nextCursor: encodeCursor([last.submittedAt, last.caseId]) }),
+    ...(await caseTotal(db, filter, where, Boolean(scoped))),
   };
+}
+
+/**
+ * A county supervisor's cases: few among many, so they are found from the county's items
+ * (which carry the case's submission time), not by walking every case. A case with several
+ * items there shows once.
+ */
+async function readCountyCases(db: Db, filter: CaseListFilter, division: string) {
+  const conditions: SQL[] = [eq(caseItems.division, division), sql`${caseItems.status} <> 'not_applied'`];
+  if (filter.scope?.department) conditions.push(eq(caseItems.department, filter.scope.department));
+  if (filter.status) conditions.push(eq(cases.status, filter.status));
+  if (filter.region) conditions.push(eq(cases.region, filter.region));
+  const filtered = Boolean(filter.status || filter.region);
+  // In index order, so that counting up to the bound streams through the index; the cases only when they filter.
+  const matching = (filtered ? db.selectDistinct({ caseId: caseItems.caseId, submittedAt: caseItems.submittedAt }).from(caseItems).innerJoin(cases, eq(cases.caseId, caseItems.caseId)) : db.selectDistinct({ caseId: caseItems.caseId, submittedAt: caseItems.submittedAt }).from(caseItems))
+    .where(and(...conditions))
+    .orderBy(desc(caseItems.submittedAt), desc(caseItems.caseId));
+  if (filter.after) conditions.push(rowAfter([sql`${caseItems.submittedAt}`, sql`${caseItems.caseId}`], [sql`${filter.after[0].toISOString()}::timestamptz`, sql`${filter.after[1]}`], 'desc'));
+  const page = db
+    .selectDistinct({ caseId: caseItems.caseId, submittedAt: caseItems.submittedAt })
+    .from(caseItems)
+    .innerJoin(cases, eq(cases.caseId, caseItems.caseId))
+    .where(and(...conditions))
+    .orderBy(desc(caseItems.submittedAt), desc(caseItems.caseId))
+    .limit(filter.limit + 1)
+    .offset(filter.after ? 0 : (filter.page - 1) * filter.limit)
+    .as('page');
+  const rows = await db
+    .select({ caseId: cases.caseId, region: cases.region, policyVersion: cases.policyVersion, status: cases.status, submittedAt: cases.submittedAt, closedAt: cases.closedAt })
+    .from(page)
+    .innerJoin(cases, eq(cases.caseId, page.caseId))
+    .orderBy(desc(cases.submittedAt), desc(cases.caseId));
+  const more = rows.length > filter.limit;
+  const shown = rows.slice(0, filter.limit);
+  const last = shown.at(-1);
+  return {
+    cases: shown.map((r) => ({ ...r, submittedAt: r.submittedAt.toISOString(), closedAt: iso(r.closedAt) })),
+    ...(more && last && { nextCursor: encodeCursor([last.submittedAt, last.caseId]) }),
+    ...(await boundedCount(db, matching)),
+  };
+}
+
+/** Exact from the maintained counts when only status and region filter; else bounded (db/pagination.ts). */
+async function caseTotal(db: Db, filter: CaseListFilter, where: SQL | undefined, scoped: boolean) {
+  if (!scoped) {
+    const conditions: SQL[] = [];
+    if (filter.status) conditions.push(eq(caseCounts.status, filter.status));
+    if (filter.region) conditions.push(eq(caseCounts.region, filter.region));
+    const [{ total }] = await db
+      .select({ total: sql<number>`coalesce(sum(${caseCounts.n}), 0)::bigint` })
+      .from(caseCounts)
+      .where(conditions.length ? and(...conditions) : undefined);
+    return { total: Number(total), totalIsEstimate: false };
+  }
+  return boundedCount(db, db.select({ one: sql`1` }).from(cases).where(where));
 }
 
 export interface TaskFilter {
@@ -111,21 +202,35 @@ export interface TaskFilter {
   institution: string;
   /** `me`: held by this `sub`; `unassigned`: held by nobody; absent: all. */
   assignee?: { me: string } | 'unassigned';
+  limit: number;
+  /** The sort key of the previous page's last row. */
+  after?: TaskCursor;
 }
+export type TaskCursor = readonly [deadline: Date | null, caseId: string, position: number];
 
-/** An institution's inbox: its items waiting for a decision, most urgent first. */
+/** No deadline sorts last; the same expression as the index (case_items_review_inbox_idx). */
+const dueBy = sql`coalesce(${caseItems.deadline}, 'infinity'::timestamptz)`;
+
+/** An institution's inbox: its items waiting for a decision, most urgent first, a page at a time. */
 export function listTasks(db: Db, filter: TaskFilter) {
   return retryRead(() => readTasks(db, filter));
 }
 
 async function readTasks(db: Db, filter: TaskFilter) {
-  const conditions: SQL[] = [eq(caseItems.institution, filter.institution), eq(caseItems.department, filter.department), eq(caseItems.status, 'in_review')];
+  // The status as a literal: the partial index's predicate must be provable from the query, also in a generic plan.
+  const conditions: SQL[] = [eq(caseItems.institution, filter.institution), eq(caseItems.department, filter.department), sql`${caseItems.status} = 'in_review'`];
   if (filter.assignee === 'unassigned') conditions.push(isNull(caseItems.assignee));
   else if (filter.assignee) conditions.push(eq(caseItems.assignee, filter.assignee.me));
+  if (filter.after) {
+    const [deadline, caseId, position] = filter.after;
+    conditions.push(rowAfter([dueBy, sql`${caseItems.caseId}`, sql`${caseItems.position}`], [deadline ? sql`${deadline.toISOString()}::timestamptz` : sql`'infinity'::timestamptz`, sql`${caseId}`, sql`${position}::int`], 'asc'));
+  }
   const rows = await db
     .select({
       caseId: caseItems.caseId,
+      key: caseItems.itemKey,
       item: caseItems.item,
+      position: caseItems.position,
       department: caseItems.department,
       institution: caseItems.institution,
       status: caseItems.status,
@@ -135,13 +240,17 @@ async function readTasks(db: Db, filter: TaskFilter) {
     })
     .from(caseItems)
     .where(and(...conditions))
-    .orderBy(sql`${caseItems.deadline} asc nulls last`, asc(caseItems.caseId), asc(caseItems.position));
-  return rows.map(({ assignee, ...r }) => ({
-    // One key per item while a delivery has one child; twins' keys come with the items per child.
-    key: r.item,
-    ...r,
-    institution: r.institution ?? filter.institution,
-    ...(assignee && { assignee }),
-    deadline: iso(r.deadline) ?? null,
-  }));
+    .orderBy(asc(dueBy), asc(caseItems.caseId), asc(caseItems.position))
+    .limit(filter.limit + 1);
+  const shown = rows.slice(0, filter.limit);
+  const last = shown.at(-1);
+  return {
+    tasks: shown.map(({ assignee, position: _p, ...r }) => ({
+      ...r,
+      institution: r.institution ?? filter.institution,
+      ...(assignee && { assignee }),
+      deadline: iso(r.deadline) ?? null,
+    })),
+    ...(rows.length > filter.limit && last && { nextCursor: encodeCursor([last.deadline, last.caseId, last.position]) }),
+  };
 }

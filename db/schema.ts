@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, check, date, doublePrecision, index, integer, jsonb, pgSequence, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { BREACH_CAUSES, CASE_STATUSES, DEPARTMENTS, ITEM_STATUSES } from '../policy/types';
 
 // The read model: written only by the workflow's projection activities (and the
@@ -27,8 +27,37 @@ export const cases = pgTable(
     /** Revision of the workflow state last projected; older projections never overwrite newer. */
     revision: integer('revision').notNull().default(0),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    // The delivery (DESIGN §7 "Births and attempts"); null in cases submitted before.
+    /** HMAC of the mother's ID number (domain/identity motherKey). */
+    motherHash: text('mother_hash'),
+    /** The earliest birth of the delivery. */
+    deliveryBornAt: ts('delivery_born_at'),
+    /** 1 for the first case of a delivery, 2 after a withdrawn or ineligible one, … */
+    attempt: integer('attempt'),
+    previousAttempt: text('previous_attempt'),
+    // Figures (DESIGN §7 "Figures"), kept by the projection so a window is one index range.
+    /** The end of the pack's registration window: the earliest birth plus the pack's age limit. */
+    registrationDeadline: ts('registration_deadline'),
+    /** Working days (domain/calendar) from submission to closing; null while open or when the calendar does not cover it. */
+    workingDaysToClose: doublePrecision('working_days_to_close'),
+    /** Supplements the applicant gave (every `supplement_received`). */
+    supplements: integer('supplements').notNull().default(0),
+    /** The delivering institution's record at the case's first check: matched, mismatch, not_found. */
+    firstDeliveryMatch: text('first_delivery_match'),
   },
-  (t) => [index('cases_status_idx').on(t.status, t.region), index('cases_applicant_idx').on(t.applicantHash), oneOf('cases_status_check', t.status, CASE_STATUSES)],
+  (t) => [
+    // Newest first, a page at a time (keyset on submitted_at, case_id), with or without a status and region.
+    index('cases_newest_idx').on(t.submittedAt, t.caseId),
+    index('cases_status_submitted_idx').on(t.status, t.submittedAt, t.caseId),
+    index('cases_region_submitted_idx').on(t.region, t.submittedAt, t.caseId),
+    index('cases_region_status_submitted_idx').on(t.region, t.status, t.submittedAt, t.caseId),
+    index('cases_applicant_idx').on(t.applicantHash),
+    oneOf('cases_status_check', t.status, CASE_STATUSES),
+    // The duplicate check: a mother's cases near a birth.
+    index('cases_delivery_idx').on(t.motherHash, t.deliveryBornAt),
+    // The figures' window.
+    index('cases_submitted_idx').on(t.submittedAt, t.region),
+  ],
 );
 
 export const caseItems = pgTable(
@@ -38,6 +67,14 @@ export const caseItems = pgTable(
       .notNull()
       .references(() => cases.caseId, { onDelete: 'cascade' }),
     item: text('item').notNull(),
+    /** The item's key in the case: its code, or `<item>.<n>` for the n-th child's item of a delivery with more than one child. */
+    itemKey: text('item_key').notNull(),
+    /** Which child a child's item is for (1, 2, …), when the delivery has more than one. */
+    child: integer('child'),
+    /** Whose the item is (`child` or `mother`); null in rows projected before. */
+    concerns: text('concerns'),
+    /** Working days from the case's submission to the item's completion; null unless completed. */
+    workingDaysToDone: doublePrecision('working_days_to_done'),
     position: integer('position').notNull(),
     department: text('department').notNull(),
     /** The office the item is routed to (policy/routing.ts); null in rows projected before routing. */
@@ -57,16 +94,24 @@ export const caseItems = pgTable(
     reason: text('reason'),
     /** Why the item is `ineligible`: every unmet condition, as the one-time notice words it. */
     reasons: jsonb('reasons').$type<{ code: string; message: string }[]>(),
+    /** The case's submission time, copied by a trigger when the row is written (migration 0009): a county's cases, newest first, from one index. */
+    submittedAt: ts('submitted_at'),
   },
   (t) => [
-    primaryKey({ columns: [t.caseId, t.item] }),
+    primaryKey({ columns: [t.caseId, t.itemKey] }),
+    index('case_items_division_submitted_idx').on(t.division, t.submittedAt, t.caseId, t.department).where(sql`${t.status} <> 'not_applied'`),
     index('case_items_inbox_idx').on(t.department, t.status),
-    // An institution's inbox: its items in review, most urgent first.
-    index('case_items_institution_inbox_idx').on(t.institution, t.status, t.deadline),
+    // An institution's inbox: its items in review, most urgent first (keyset; no deadline last).
+    index('case_items_review_inbox_idx')
+      .on(t.institution, sql`(coalesce(${t.deadline}, 'infinity'::timestamptz))`, t.caseId, t.position)
+      .where(sql`${t.status} = 'in_review'`),
+    // The SLA summary's partial days: decisions of a department in a time range.
+    index('case_items_decided_idx').on(t.department, t.decidedAt).where(sql`${t.status} in ('completed', 'rejected')`),
     // A supervisor's list of items a store refused (GET /api/attention).
     index('case_items_attention_idx').on(t.department).where(sql`status = 'needs_attention'`),
     oneOf('case_items_status_check', t.status, ITEM_STATUSES),
     oneOf('case_items_department_check', t.department, DEPARTMENTS),
+    oneOf('case_items_concerns_check', t.concerns, ['child', 'mother']),
   ],
 );
 
@@ -110,10 +155,51 @@ export const slaBreaches = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.caseId, t.item, t.seq] }),
-    index('sla_breaches_department_idx').on(t.department, t.breachedAt),
+    // Newest first, a page at a time (keyset on breached_at, case_id, item, seq).
+    index('sla_breaches_department_idx').on(t.department, t.breachedAt, t.caseId, t.item, t.seq),
+    index('sla_breaches_breached_idx').on(t.breachedAt, t.caseId, t.item, t.seq),
+    index('sla_breaches_open_idx').on(t.department, t.breachedAt, t.caseId, t.item, t.seq).where(sql`${t.resolvedAt} is null`),
     oneOf('sla_breaches_department_check', t.department, DEPARTMENTS),
     oneOf('sla_breaches_cause_check', t.cause, BREACH_CAUSES),
   ],
+);
+
+/**
+ * Cases by region and status, kept by a trigger on `cases` in the projection's own
+ * transaction (migration 0009): list totals and metrics without counting the table.
+ */
+export const caseCounts = pgTable(
+  'case_counts',
+  {
+    region: text('region').notNull(),
+    status: text('status').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.region, t.status] })],
+);
+
+/**
+ * The SLA summary's figures per department and Asia/Shanghai day, kept by triggers on
+ * `case_items` and `sla_breaches` in the projection's own transaction (migration 0009).
+ * `region` and `division` hold '' for the roll-up of all; a division row exists for each
+ * prefix a supervisor may name (2, 4 and 6 digits), so every summary sums at most one
+ * row per department and day.
+ */
+export const slaDaily = pgTable(
+  'sla_daily',
+  {
+    department: text('department').notNull(),
+    region: text('region').notNull(),
+    division: text('division').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    /** Items whose final decision (approved or rejected) fell on this day. */
+    decided: integer('decided').notNull().default(0),
+    /** Of those, the ones never breached. */
+    onTime: integer('on_time').notNull().default(0),
+    /** Breaches recorded on this day. */
+    breached: integer('breached').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.department, t.region, t.division, t.day] })],
 );
 
 /** The licence store (电子证照库): at most one valid licence per subject and type. */

@@ -1,13 +1,15 @@
 import type { Db } from '../db/client';
 import { caseItems, cases } from '../db/schema';
-import type { CaseView } from '../workflows/messages';
+import type { ItemConcerns } from '../policy/types';
+import type { CaseDelivery, CaseView } from '../workflows/messages';
 
 /**
  * Shows a case just submitted, before the workflow's first projection lands, so that
  * the applicant's next GET finds it. Revision 0 and insert-only: it never overwrites
  * what the workflow projected already, and the workflow projects the case anyway.
  */
-export async function recordSubmission(db: Db, submitted: { view: CaseView; applicantHash: string; applicantMasked: string; divisions?: Record<string, string> }): Promise<void> {
+export async function recordSubmission(db: Db, submitted: { view: CaseView; applicantHash: string; applicantMasked: string; divisions?: Record<string, string>; delivery?: CaseDelivery; concerns?: Record<string, ItemConcerns> }): Promise<void> {
+  const { delivery } = submitted;
   const { view } = submitted;
   await db.transaction(async (tx) => {
     const inserted = await tx
@@ -22,6 +24,13 @@ export async function recordSubmission(db: Db, submitted: { view: CaseView; appl
         applicantMasked: submitted.applicantMasked,
         revision: 0,
         updatedAt: new Date(),
+        ...(delivery && {
+          motherHash: delivery.motherHash,
+          deliveryBornAt: new Date(delivery.bornAt),
+          attempt: delivery.attempt,
+          previousAttempt: delivery.previousAttempt ?? null,
+          registrationDeadline: delivery.registrationDeadline ? new Date(delivery.registrationDeadline) : null,
+        }),
       })
       .onConflictDoNothing()
       .returning({ caseId: cases.caseId });
@@ -32,10 +41,13 @@ export async function recordSubmission(db: Db, submitted: { view: CaseView; appl
         view.items.map((it, position) => ({
           caseId: view.caseId,
           item: it.item,
+          itemKey: it.key ?? it.item,
+          child: it.child ?? null,
+          concerns: submitted.concerns?.[it.key ?? it.item] ?? null,
           position,
           department: it.department,
           institution: it.institution ?? null,
-          division: submitted.divisions?.[it.item] ?? null,
+          division: submitted.divisions?.[it.key ?? it.item] ?? null,
           status: it.status,
           escalationLevel: it.escalationLevel,
           reason: it.reason ?? null,

@@ -15,18 +15,33 @@ export function normaliseBirthTime(bornAt: string): string {
 /** What `caseIdFor` produces, for checking IDs that come from outside. */
 export const CASE_ID_PATTERN = /^case-[0-9a-f]{24}$/;
 
-/** The case of one child: the mother and the minute of birth. The engine refuses a second workflow with it. */
-export function caseIdFor(key: string, motherIdNumber: string, bornAt: string): string {
-  return `case-${hmac(key, 'case', motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt)).slice(0, 24)}`;
+/**
+ * The case of one attempt at one delivery: the mother, the minute of the delivery's
+ * earliest birth, and the attempt (1 for the first, whose ID is what it always was).
+ * The engine refuses a second workflow with it, so two parallel submissions of the same
+ * attempt cannot both start.
+ */
+export function caseIdFor(key: string, motherIdNumber: string, bornAt: string, attempt = 1): string {
+  const parts = [motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt), ...(attempt > 1 ? [`attempt:${attempt}`] : [])];
+  return `case-${hmac(key, 'case', ...parts).slice(0, 24)}`;
+}
+
+/** The mother of a delivery, for finding the cases of her deliveries without storing her ID number. */
+export function motherKey(key: string, motherIdNumber: string): string {
+  return hmac(key, 'mother', motherIdNumber.toUpperCase());
 }
 
 export function personKey(key: string, idNumber: string): string {
   return hmac(key, 'person', idNumber.toUpperCase());
 }
 
-/** A child has no ID number yet: the subject of its licences is its case. */
-export function childKey(key: string, motherIdNumber: string, bornAt: string): string {
-  return hmac(key, 'child', motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt));
+/**
+ * A child has no ID number yet: the subject of its licences is its mother and birth.
+ * Twins may be born in the same minute: the second and later children of a delivery
+ * are told apart by their place in it (the first keeps the key it always had).
+ */
+export function childKey(key: string, motherIdNumber: string, bornAt: string, child = 1): string {
+  return hmac(key, 'child', motherIdNumber.toUpperCase(), normaliseBirthTime(bornAt), ...(child > 1 ? [`child:${child}`] : []));
 }
 
 /** The mother's licences of one birth (生育医学证明, 生育保险待遇 …): one per birth, not one per life. */

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { sectionsOf } from '../policy/packs';
+import { applicationForChild } from '../policy/item-keys';
 import { attachedDocuments, itemData, routeItem } from '../policy/routing';
 import type { Db } from '../db/client';
 import { itemFileQuery, type CaseInput, type CaseView, type Document, type ItemFile, type SupplyDocumentsInput } from '../workflows/messages';
@@ -38,15 +39,20 @@ async function archivedItemFile(client: Client, db: Db, converter: DataConverter
       if (supplied?.item === key) supplements.push(...supplied.documents);
     }
   }
-  const def = input?.pack.items.find((d) => d.item === key);
+  const [code, n] = key.split('.');
+  const child = n === undefined ? undefined : Number(n);
+  const def = input?.pack.items.find((d) => d.item === code);
   if (!input || !def || !input.items.includes(def.item)) return undefined;
-  const licences = new Map(view.items.flatMap((it) => (it.licence ? [[it.item, it.licence]] : [])));
+  const keyOf = (it: CaseView['items'][number]) => it.key ?? it.item;
+  const licences = new Map(view.items.flatMap((it) => (it.licence ? [[keyOf(it), it.licence]] : [])));
+  // A child's item had the same child's prerequisites (a mother's, every child's).
+  const prerequisiteKeys = def.prerequisites.flatMap((p) => view.items.filter((it) => it.item === p && (child === undefined || it.child === undefined || it.child === child)).map(keyOf));
   return {
-    item: def.item,
+    item: key,
     institution: routeItem(def, input.application).institution,
     sections: [...sectionsOf(def)],
-    data: itemData(def, input.application),
-    proofs: def.prerequisites.flatMap((p) => licences.get(p) ?? []),
+    data: itemData(def, applicationForChild(input.application, child)),
+    proofs: prerequisiteKeys.flatMap((p) => licences.get(p) ?? []),
     documents: [...attachedDocuments(input.application, def.item), ...supplements],
   };
 }

@@ -146,7 +146,8 @@ export async function reissueEvents(db: Db, caseId: string): Promise<LicenceEven
 
 export interface NewLicence {
   caseId: string;
-  item: ItemCode;
+  /** The item's key in its case. */
+  item: string;
   type: string;
   issuer: Department;
   /** The office that issues it (the item's institution); absent in activities scheduled before routing. */
@@ -156,6 +157,8 @@ export interface NewLicence {
   motherIdNumber: string;
   bornAt: string;
   subjectName: string;
+  /** Which child of the delivery (2, 3, …): twins born in the same minute are two subjects. */
+  child?: number;
 }
 
 /** Thrown when the subject already holds a valid licence of the type (the partial unique index says so). */
@@ -177,7 +180,7 @@ export async function issueLicence(db: Db, idHashKey: string, idempotencyKey: st
       .values({
         number,
         type: input.type,
-        subjectKey: (input.subject === 'child' ? childKey : maternityKey)(idHashKey, input.motherIdNumber, input.bornAt),
+        subjectKey: input.subject === 'child' ? childKey(idHashKey, input.motherIdNumber, input.bornAt, input.child) : maternityKey(idHashKey, input.motherIdNumber, input.bornAt),
         subjectName: input.subjectName,
         issuer: input.issuer,
         issuerInstitution: input.issuerInstitution ?? null,

@@ -37,6 +37,9 @@ const parentSchema = z.object({
 // Loose view of the body for the cross-field rules, which also run when some fields failed.
 interface Loose {
   items?: unknown;
+  children?: unknown;
+  child?: unknown;
+  delivery?: Record<string, unknown> | null;
   mother?: { idNumber?: unknown } | null;
   father?: { idNumber?: unknown } | null;
   marriage?: { status?: unknown } | null;
@@ -71,6 +74,19 @@ function crossFieldIssues(body: Loose): { path: (string | number)[]; message: st
   if (hasFather && body.mother && sameId(body.mother.idNumber, body.father?.idNumber)) {
     issues.push({ path: ['father', 'idNumber'], message: 'must differ from mother.idNumber' });
   }
+  // Two forms of the births (DESIGN §7): `children`, or `child` with the birth in `delivery`; never both.
+  const birthFields = ['bornAt', 'childSex', 'weightGrams'] as const;
+  if (body.children !== undefined) {
+    if (body.child !== undefined) issues.push({ path: ['child'], message: 'must be omitted when children are given' });
+    for (const field of birthFields) {
+      if (body.delivery && body.delivery[field] !== undefined) issues.push({ path: ['delivery', field], message: 'must be omitted when children are given' });
+    }
+  } else {
+    if (body.child === undefined) issues.push({ path: ['child'], message: 'is required unless children are given' });
+    for (const field of birthFields) {
+      if (body.delivery && body.delivery[field] === undefined) issues.push({ path: ['delivery', field], message: 'is required unless children are given' });
+    }
+  }
   if (Array.isArray(body.items)) {
     const seen = new Set<unknown>();
     body.items.forEach((code, i) => {
@@ -99,6 +115,11 @@ export function regionSchema(regions?: readonly string[]) {
 
 /** `now` is injected so that tests (and a pinned clock) decide what "the future" is. */
 export function makeApplicationSchema(now: () => Date, regions?: readonly string[]) {
+  const bornAt = z.iso
+    .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a UTC offset, e.g. 2026-11-20T08:30:00+08:00' })
+    .refine((s) => Date.parse(s) <= now().getTime(), 'must not be in the future');
+  const sex = z.enum(['male', 'female']);
+  const weightGrams = z.number().int('must be a whole number of grams').min(300).max(8000);
   return z
     .object({
       region: regionSchema(regions),
@@ -107,14 +128,18 @@ export function makeApplicationSchema(now: () => Date, regions?: readonly string
         institutionCode: text(32),
         divisionCode,
         place: z.enum(['institution', 'home', 'en_route']),
-        bornAt: z.iso
-          .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a UTC offset, e.g. 2026-11-20T08:30:00+08:00' })
-          .refine((s) => Date.parse(s) <= now().getTime(), 'must not be in the future'),
-        childSex: z.enum(['male', 'female']),
-        weightGrams: z.number().int('must be a whole number of grams').min(300).max(8000),
+        bornAt: bornAt.optional(),
+        childSex: sex.optional(),
+        weightGrams: weightGrams.optional(),
         gestationWeeks: z.number().int('must be a whole number of weeks').min(20).max(45),
       }),
-      child: z.object({ name: text(50) }),
+      child: z.object({ name: text(50) }).optional(),
+      children: z
+        .array(z.object({ name: text(50), sex, bornAt, weightGrams }))
+        .min(1, 'must list at least one child')
+        .max(6, 'must list at most 6 children')
+        .optional()
+        .meta({ description: 'every child of the delivery, in order (item keys `<item>.<n>` follow it); instead of `child` and `delivery.bornAt/childSex/weightGrams`' }),
       mother: parentSchema,
       father: parentSchema.nullish(),
       marriage: z.object({
@@ -146,7 +171,7 @@ export function makeApplicationSchema(now: () => Date, regions?: readonly string
     })
     .superRefine(
       (body, ctx) => {
-        if (typeof body !== 'object' || body === null) return;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
         for (const issue of crossFieldIssues(body as Loose)) ctx.addIssue({ code: 'custom', ...issue });
       },
       // Run even when fields failed to parse, so one response lists every problem (一次告知).
@@ -159,9 +184,20 @@ export const applicationSchema = makeApplicationSchema(() => new Date());
 export type ApplicationInput = z.input<typeof applicationSchema>;
 export type ParsedApplication = z.output<typeof applicationSchema>;
 
-// Compile-time guarantee that what the schema produces is an Application.
-const _parsedIsApplication = (a: ParsedApplication): Application => a;
-void _parsedIsApplication;
+/**
+ * The application as the rest of the service reads it: `child` and the birth fields of
+ * `delivery` describe the earliest birth of the delivery (the one the rules about age
+ * and first issuance are about); `children` stays as given, in the applicant's order.
+ * Only for a body the schema accepted (the cross-field rules guarantee one form or the other).
+ */
+export function normaliseApplication(parsed: ParsedApplication): Application {
+  const { children, child, delivery, ...rest } = parsed;
+  if (!children) {
+    return { ...rest, child: child!, delivery: { ...delivery, bornAt: delivery.bornAt!, childSex: delivery.childSex!, weightGrams: delivery.weightGrams! } };
+  }
+  const earliest = children.reduce((a, b) => (Date.parse(b.bornAt) < Date.parse(a.bornAt) ? b : a));
+  return { ...rest, children, child: { name: earliest.name }, delivery: { ...delivery, bornAt: earliest.bornAt, childSex: earliest.sex, weightGrams: earliest.weightGrams } };
+}
 
 /** zod issues as `{ path: 'mother.idNumber', message }`; array indices become dotted numbers ('items.0'). */
 export function formatZodIssues(error: z.ZodError): FieldIssue[] {

@@ -253,6 +253,12 @@ export interface Application {
     gestationWeeks: number;
   };
   child: { name: string };
+  /**
+   * Every child of the delivery, in the order the applicant gave them (DESIGN §7 "Births
+   * and attempts"). The API fills `child` and `delivery.bornAt/childSex/weightGrams`
+   * from the earliest birth, so rules about "the birth" read the delivery as before.
+   */
+  children?: ChildBirth[];
   mother: Parent;
   father?: Parent | null;
   marriage: { status: 'married' | 'unmarried' | 'divorced' | 'widowed'; certificateNumber?: string };
@@ -263,6 +269,13 @@ export interface Application {
   logistics?: { method: 'ems' | 'pickup'; recipient?: string; phone?: string; address?: string };
   /** Materials no e-licence replaces (e.g. hospital bills), attached at submission; each travels with its item. */
   documents?: AttachedDocument[];
+}
+
+export interface ChildBirth {
+  name: string;
+  sex: 'male' | 'female';
+  bornAt: string;
+  weightGrams: number;
 }
 
 export interface AttachedDocument {

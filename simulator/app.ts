@@ -255,6 +255,26 @@ export function createSimulator(initial: Partial<Faults> = {}, options: Simulato
     }
     res.json({ records: deliveries.length });
   });
+  // The hospitals' register of births over a period, for the data-quality figures
+  // (completeness: how many of these deliveries have a case). A county's hospitals are
+  // those whose code carries the county's division (H<division><n>).
+  const REGISTER_LIMIT = 10_000;
+  app.get('/departments/hospital/deliveries', async (req, res) => {
+    stats.requests++;
+    if (await injectedFault(res)) return;
+    const from = Date.parse(String(req.query.from ?? ''));
+    const to = Date.parse(String(req.query.to ?? ''));
+    const division = typeof req.query.division === 'string' ? req.query.division : '';
+    const divisionOf = (code: string) => /^H(\d{6})/.exec(code)?.[1] ?? '';
+    const matching = deliveries.filter((d) => {
+      const at = Date.parse(d.bornAt);
+      return (Number.isNaN(from) || at >= from) && (Number.isNaN(to) || at < to) && divisionOf(d.institutionCode).startsWith(division);
+    });
+    res.json({
+      records: matching.slice(0, REGISTER_LIMIT).map((d) => ({ ...d, divisionCode: divisionOf(d.institutionCode) })),
+      ...(matching.length > REGISTER_LIMIT && { truncated: true }),
+    });
+  });
   app.post('/departments/hospital/deliveries/lookup', async (req, res) => {
     stats.requests++;
     if (await injectedFault(res)) return;

@@ -27,6 +27,23 @@ export interface CaseInput {
   /** HMAC of the applicant's ID number and its masked form (for the read model). */
   applicantHash: string;
   applicantMasked: string;
+  /**
+   * The delivery the case is for (CHILDREN): an HMAC of the mother's ID number, the
+   * earliest birth, and which attempt for that delivery this case is. Absent in cases
+   * submitted before; the projection writes them for the duplicate check and the figures.
+   */
+  delivery?: CaseDelivery;
+}
+
+export interface CaseDelivery {
+  motherHash: string;
+  /** The earliest `bornAt` of the delivery's children. */
+  bornAt: string;
+  attempt: number;
+  /** The case of the attempt before, when this one follows a withdrawn or ineligible case. */
+  previousAttempt?: string;
+  /** The end of the pack's registration window for this delivery (the figures' timeliness). */
+  registrationDeadline?: string;
 }
 
 export interface Licence {
@@ -35,7 +52,15 @@ export interface Licence {
 }
 
 export interface ItemView {
+  /**
+   * Unique in the case: the item code, or `<item>.<n>` for the n-th child's item of a
+   * delivery with more than one child. Every view the service answers has it; a view
+   * built by hand without it means the item code.
+   */
+  key?: string;
   item: ItemCode;
+  /** Which child (1, 2, …, in the order of `children`) a child's item is for, when the delivery has more than one. */
+  child?: number;
   department: Department;
   /** The office the item is routed to (policy/routing.ts); absent in rows projected before routing existed. */
   institution?: string;
@@ -62,6 +87,8 @@ export interface CaseView {
   closedAt?: string;
   reasons?: Reason[];
   items: ItemView[];
+  /** Every case for the same delivery, oldest first, this one included (absent before attempts were recorded). */
+  attempts?: string[];
 }
 
 export interface Actor {
@@ -78,7 +105,8 @@ export interface Actor {
 export type Decision = 'approve' | 'reject' | 'request_supplement';
 
 export interface DecideItemInput {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   decision: Decision;
   comment?: string;
   actor: Actor;
@@ -90,7 +118,8 @@ export interface Document {
 }
 
 export interface SupplyDocumentsInput {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   documents: Document[];
   /**
    * Corrections to the application, accepted while the item waits on the delivering
@@ -106,7 +135,8 @@ export interface WithdrawInput {
 
 /** A case worker claims an item for themself (`assignee` is their `sub`); a supervisor of its department assigns it. */
 export interface ClaimItemInput {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   actor: Actor;
   assignee: string;
   /** A supervisor moving an item someone else holds; without it, a held item is refused. */
@@ -114,18 +144,21 @@ export interface ClaimItemInput {
 }
 
 export interface ReleaseItemInput {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   actor: Actor;
 }
 
 export interface ItemClaim {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   assignee?: string;
 }
 
 /** What the case worker of the item's institution works from: the granted sections, the licences handed on, the documents. */
 export interface ItemFile {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   institution: string;
   sections: ApplicationSection[];
   /** The granted sections of the application, as the applicant filled them in. */
@@ -137,7 +170,8 @@ export interface ItemFile {
 
 /** The applicant names the payment they made at the gateway for an item that awaits them (APPLICANT_STEPS). */
 export interface SubmitPaymentInput {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   reference: string;
 }
 

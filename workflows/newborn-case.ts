@@ -16,6 +16,7 @@ import type { NotificationInput } from '../activities/notifications';
 import type { Breach, CaseChanges, ItemRow } from '../activities/read-model';
 import { DELIVERY_RECORD_REASONS } from '../policy/delivery';
 import { concernsOf, decidedByOf, sectionsOf, slaWorkingDaysOf } from '../policy/packs';
+import { applicationForChild, childCount, correctBirth, keyedItems, type KeyedItem } from '../policy/item-keys';
 import { attachedDocuments, itemData, routeItem } from '../policy/routing';
 import type { BreachCause, CaseStatus, ItemCode, ItemDefinition, ItemsEligibility, Reason, VerifiedFacts } from '../policy/types';
 import { ACTIVITY_FAILURES, CASE_FAILURES } from '../runtime/failures';
@@ -107,6 +108,12 @@ export const CASE_EVENTS_PATCH = 'case-events-record-v1';
 export const ITEMS_PATCH = 'items-per-item-v1';
 /** Issue 12 §7: each registry look-up of the eligibility check is its own retried activity. */
 export const ELIGIBILITY_LOOKUPS_PATCH = 'ELIGIBILITY_LOOKUPS';
+/**
+ * One case per delivery (DESIGN §7 "Births and attempts"): a child's items once per
+ * child of `children`, keyed `<item>.<n>`. Cases started before have one child's items,
+ * keyed by their codes.
+ */
+export const CHILDREN_PATCH = 'CHILDREN';
 
 /**
  * Issue 12 §1: a store that refuses an item's data itself (DataRefused, never an outage)
@@ -174,6 +181,7 @@ function refusalOf(err: unknown): string | undefined {
 const CLAIMABLE = new Set(['in_review', 'awaiting_supplement']);
 
 interface ItemState extends ItemView {
+  key: string;
   definition: ItemDefinition;
   institution: string;
   /** The 6-digit division of the item's institution, for supervisors scoped to a division. */
@@ -201,7 +209,8 @@ interface ItemState extends ItemView {
 
 /** A parcel the case posted (SHIPMENTS), followed until the carrier delivers or returns it. */
 interface Parcel {
-  item: ItemCode;
+  /** The item's key in the case. */
+  item: string;
   trackingNumber: string;
   status: ShipmentStatus;
 }
@@ -223,14 +232,17 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   /** The application as the case knows it: the applicant may correct it in a supplement (ITEMS_PATCH). */
   let application = input.application;
   const applied = new Set(input.items);
+  const keyed: KeyedItem[] = patched(CHILDREN_PATCH) ? keyedItems(pack.items, childCount(application)) : pack.items.map((definition) => ({ key: definition.item, definition }));
   // Routed once, from the application as submitted: the item stays with that office to the end.
-  const items = new Map<ItemCode, ItemState>(
-    pack.items.map((definition) => {
+  const items = new Map<string, ItemState>(
+    keyed.map(({ key, definition, child }) => {
       const { institution, division } = routeItem(definition, application);
       const status = applied.has(definition.item) ? 'pending' : 'not_applied';
-      return [definition.item, { item: definition.item, department: definition.department, institution, status, escalationLevel: 0, definition, division, proofs: [], documents: attachedDocuments(application, definition.item) }];
+      return [key, { key, item: definition.item, ...(child !== undefined && { child }), department: definition.department, institution, status, escalationLevel: 0, definition, division, proofs: [], documents: attachedDocuments(application, definition.item) }];
     }),
   );
+  /** The application as the item's department sees it: a child's item, that child's birth. */
+  const applicationFor = (it: ItemState) => applicationForChild(application, it.child);
   let status: CaseStatus = 'in_progress';
   let reasons: Reason[] | undefined;
   let closedAt: string | undefined;
@@ -288,9 +300,12 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     const changes: CaseChanges = {
       revision: target,
       ...(differs('case', state) && {
-        case: first ? { ...state, region: current.region, policyVersion: current.policyVersion, submittedAt: current.submittedAt, applicantHash: input.applicantHash, applicantMasked: input.applicantMasked } : state,
+        case: first ? { ...state, region: current.region, policyVersion: current.policyVersion, submittedAt: current.submittedAt, applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, ...(input.delivery && { delivery: input.delivery }) } : state,
       }),
-      items: current.items.map((it, position): ItemRow => ({ ...it, position, division: items.get(it.item)?.division })).filter((row) => differs(`item:${row.item}`, row)),
+      items: current.items.map((it, position): ItemRow => {
+        const state = items.get(it.key ?? it.item);
+        return { ...it, position, division: state?.division, ...(state && { concerns: concernsOf(state.definition) }) };
+      }).filter((row) => differs(`item:${row.key ?? row.item}`, row)),
       breaches: breaches.filter((b) => differs(`breach:${b.item}:${b.seq}`, b)),
     };
     return { changes, rows };
@@ -318,7 +333,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
           log.warn('projection refused by the read model', { caseId: input.caseId, reason: attention });
         }
       } else {
-        await projectCase({ revision: target, view: view(), applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, events, breaches, divisions: Object.fromEntries([...items.values()].map((it) => [it.item, it.division])) });
+        await projectCase({ revision: target, view: view(), applicantHash: input.applicantHash, applicantMasked: input.applicantMasked, events, breaches, divisions: Object.fromEntries([...items.values()].map((it) => [it.key, it.division])) });
       }
       projected = target;
     }
@@ -338,7 +353,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   }
 
   function notifyApplicant(it: ItemState, template: NotificationInput['template'], params: NotificationInput['params'] = {}): void {
-    notify({ audience: 'applicant', recipientKey: input.applicantHash, to: application.applicant.phone, department: it.department, item: it.item, template, params: { caseId: input.caseId, item: it.item, ...params } });
+    notify({ audience: 'applicant', recipientKey: input.applicantHash, to: application.applicant.phone, department: it.department, item: it.key, template, params: { caseId: input.caseId, item: it.key, ...params } });
   }
 
   /** About the case as a whole (ITEMS_PATCH): how it ended. */
@@ -348,23 +363,29 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
 
   /** `role` is a rung of the pack's escalation ladder; the gateway resolves `role@department` to the people on duty. */
   function notifySupervisor(it: ItemState, role: string, template: NotificationInput['template'], params: NotificationInput['params'] = {}): void {
-    notify({ audience: 'supervisor', recipientKey: it.department, to: `${role}@${it.department}`, department: it.department, item: it.item, template, params: { caseId: input.caseId, item: it.item, department: it.department, ...params } });
+    notify({ audience: 'supervisor', recipientKey: it.department, to: `${role}@${it.department}`, department: it.department, item: it.key, template, params: { caseId: input.caseId, item: it.key, department: it.department, ...params } });
   }
 
   function refuse(type: string, message: string): never {
     throw ApplicationFailure.create({ type, message, nonRetryable: true });
   }
 
-  /** A prerequisite the pack names but does not hold fails the case (pack checks at publication make this unreachable), never the workflow task. */
-  function packItem(code: ItemCode): ItemState {
-    const it = items.get(code);
-    if (!it) throw ApplicationFailure.create({ type: CASE_FAILURES.invalidPack, message: `pack ${pack.region}@${pack.version} names ${code} as a prerequisite but has no such item`, nonRetryable: true });
-    return it;
+  /**
+   * The items `it` waits for: a child's item waits for the same child's, a mother's item
+   * for every child's. A prerequisite the pack names but does not hold fails the case
+   * (pack checks at publication make this unreachable), never the workflow task.
+   */
+  function prerequisitesOf(it: ItemState): ItemState[] {
+    return it.definition.prerequisites.flatMap((code) => {
+      const found = [...items.values()].filter((p) => p.item === code && (it.child === undefined || p.child === undefined || p.child === it.child));
+      if (found.length === 0) throw ApplicationFailure.create({ type: CASE_FAILURES.invalidPack, message: `pack ${pack.region}@${pack.version} names ${code} as a prerequisite but has no such item`, nonRetryable: true });
+      return found;
+    });
   }
 
-  function appliedItem(code: ItemCode): ItemState {
-    const it = items.get(code);
-    if (!it || it.status === 'not_applied') refuse(UPDATE_ERRORS.unknownItem, `item ${code} is not part of this case`);
+  function appliedItem(key: string): ItemState {
+    const it = items.get(key);
+    if (!it || it.status === 'not_applied') refuse(UPDATE_ERRORS.unknownItem, `item ${key} is not part of this case`);
     return it;
   }
 
@@ -375,14 +396,14 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
    */
   function authorise(actor: Actor, it: ItemState, supervisors: boolean): void {
     const role = actor.role === 'case_worker' || (supervisors && actor.role === 'supervisor') ? actor.role : undefined;
-    if (!role || actor.department !== it.department) refuse(UPDATE_ERRORS.wrongDepartment, `item ${it.item} is worked on by the ${it.department} department`);
-    if (role === 'case_worker' && actor.institution !== it.institution) refuse(UPDATE_ERRORS.wrongInstitution, `item ${it.item} is not routed to the caller's institution`);
-    if (role === 'supervisor' && actor.division && !it.division.startsWith(actor.division)) refuse(UPDATE_ERRORS.wrongInstitution, `item ${it.item} is outside the caller's division`);
+    if (!role || actor.department !== it.department) refuse(UPDATE_ERRORS.wrongDepartment, `item ${it.key} is worked on by the ${it.department} department`);
+    if (role === 'case_worker' && actor.institution !== it.institution) refuse(UPDATE_ERRORS.wrongInstitution, `item ${it.key} is not routed to the caller's institution`);
+    if (role === 'supervisor' && actor.division && !it.division.startsWith(actor.division)) refuse(UPDATE_ERRORS.wrongInstitution, `item ${it.key} is outside the caller's division`);
   }
 
   /** Another case worker holds the item: named in the failure's details (encrypted like every payload), not its message. */
   function refuseClaimed(it: ItemState): never {
-    throw ApplicationFailure.create({ type: UPDATE_ERRORS.claimed, message: `item ${it.item} is held by another case worker`, details: [it.assignee], nonRetryable: true });
+    throw ApplicationFailure.create({ type: UPDATE_ERRORS.claimed, message: `item ${it.key} is held by another case worker`, details: [it.assignee], nonRetryable: true });
   }
 
   /** The department's own system, for an item it decides (ITEMS_PATCH): it holds the item, no case worker may claim or decide it. */
@@ -392,16 +413,16 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
 
   function refuseHeldBySystem(it: ItemState): void {
     const holder = systemHolder(it);
-    if (holder) throw ApplicationFailure.create({ type: UPDATE_ERRORS.claimed, message: `item ${it.item} is decided by the ${it.department} system`, details: [holder], nonRetryable: true });
+    if (holder) throw ApplicationFailure.create({ type: UPDATE_ERRORS.claimed, message: `item ${it.key} is decided by the ${it.department} system`, details: [holder], nonRetryable: true });
   }
 
   // --- what the outside world may say to the case ----------------------------------
   setHandler(caseViewQuery, view);
 
   setHandler(itemFileQuery, (key) => {
-    const it = items.get(key as ItemCode);
+    const it = items.get(key);
     if (!it || it.status === 'not_applied') return undefined;
-    return { item: it.item, institution: it.institution, sections: [...sectionsOf(it.definition)], data: itemData(it.definition, application), proofs: it.proofs, documents: it.documents };
+    return { item: it.key, institution: it.institution, sections: [...sectionsOf(it.definition)], data: itemData(it.definition, applicationFor(it)), proofs: it.proofs, documents: it.documents };
   });
 
   setHandler(
@@ -510,7 +531,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.verifying = true;
       let verdict: Awaited<ReturnType<typeof verifyPayment>>;
       try {
-        verdict = await verifyPayment({ caseId: input.caseId, item: it.item, reference, amountFen: it.definition.payment?.amountFen ?? 0 });
+        verdict = await verifyPayment({ caseId: input.caseId, item: it.key, reference, amountFen: it.definition.payment?.amountFen ?? 0 });
       } catch (err) {
         if (isCancellation(err)) throw err;
         refuse(UPDATE_ERRORS.paymentNotVerified, 'PAYMENT_GATEWAY_UNAVAILABLE: the payment gateway did not answer; try again later');
@@ -518,10 +539,10 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         it.verifying = false;
       }
       if (!verdict.verified) {
-        record('payment_refused', { item: it.item, actor: 'applicant', detail: { reason: verdict.reason } });
-        refuse(UPDATE_ERRORS.paymentNotVerified, `${verdict.reason}: the payment gateway does not confirm this payment for item ${it.item}`);
+        record('payment_refused', { item: it.key, actor: 'applicant', detail: { reason: verdict.reason } });
+        refuse(UPDATE_ERRORS.paymentNotVerified, `${verdict.reason}: the payment gateway does not confirm this payment for item ${it.key}`);
       }
-      record('payment_verified', { item: it.item, actor: 'applicant', detail: { reference, paidAt: verdict.paidAt } });
+      record('payment_verified', { item: it.key, actor: 'applicant', detail: { reference, paidAt: verdict.paidAt } });
       it.paid = { reference, paidAt: verdict.paidAt };
       await condition(() => it.status !== 'awaiting_applicant' || status !== 'in_progress');
       await projectedUpToNow();
@@ -531,9 +552,9 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       validator: (payment: SubmitPaymentInput) => {
         const { item, reference } = fieldsOf(payment);
         if (!isText(item) || !isText(reference) || reference.trim() === '') refuse(UPDATE_ERRORS.invalidInput, 'a payment names its item and the payment reference');
-        const it = appliedItem(item as ItemCode);
+        const it = appliedItem(item as string);
         if (withdrawal || status !== 'in_progress') refuse(UPDATE_ERRORS.caseClosed, `the case is ${withdrawal ? 'being withdrawn' : status}`);
-        if (!applicantSteps || it.status !== 'awaiting_applicant' || it.verifying || it.paid) refuse(UPDATE_ERRORS.notAwaitingApplicant, `item ${it.item} is ${it.status}, not awaiting the applicant's payment`);
+        if (!applicantSteps || it.status !== 'awaiting_applicant' || it.verifying || it.paid) refuse(UPDATE_ERRORS.notAwaitingApplicant, `item ${it.key} is ${it.status}, not awaiting the applicant's payment`);
       },
     },
   );
@@ -569,12 +590,12 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
 
   // --- one item, from waiting on its prerequisites to its licence ------------------
   async function runItem(it: ItemState): Promise<void> {
-    const prerequisites = it.definition.prerequisites.map(packItem).filter((p) => p.status !== 'not_applied');
+    const prerequisites = prerequisitesOf(it).filter((p) => p.status !== 'not_applied');
     await condition(() => prerequisites.every((p) => TERMINAL.has(p.status)));
     if (!prerequisites.every((p) => p.status === 'completed')) {
       it.status = 'cancelled';
       it.reason = 'PREREQUISITE_REJECTED';
-      record('item_cancelled', { item: it.item, detail: { reason: it.reason } });
+      record('item_cancelled', { item: it.key, detail: { reason: it.reason } });
       return;
     }
     if (withdrawal) return;
@@ -584,16 +605,16 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     const { receiptId } = await submitItem({
       caseId: input.caseId,
       region: pack.region,
-      item: it.item,
+      item: it.key,
       department: it.department,
       institution: it.institution,
       proofs,
       sections,
-      data: itemData(it.definition, application),
+      data: itemData(it.definition, applicationFor(it)),
       documents: [...it.documents],
     });
     it.startedAt = now();
-    record('item_started', { item: it.item, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
+    record('item_started', { item: it.key, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
     notifyApplicant(it, 'item_started');
 
     for (;;) {
@@ -607,11 +628,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         if (withdrawal) return;
       } else {
         // The pack lets this item through on the licences it was handed: no case worker, no SLA.
-        decision = { item: it.item, decision: 'approve', actor: { sub: 'system', role: 'system' } };
+        decision = { item: it.key, decision: 'approve', actor: { sub: 'system', role: 'system' } };
       }
       it.decidedBy = decision.actor.sub;
       it.decidedAt = now();
-      record('item_decided', { item: it.item, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }) } });
+      record('item_decided', { item: it.key, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }) } });
       resolveBreach(it);
 
       if (decision.decision === 'approve') {
@@ -621,21 +642,22 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
           it.licence = await CancellationScope.nonCancellable(() =>
             issueLicence({
               caseId: input.caseId,
-              item: it.item,
+              item: it.key,
               type: it.definition.licenceType,
               issuer: it.department,
               issuerInstitution: it.institution,
               subject: concernsOf(it.definition),
               motherIdNumber: application.mother.idNumber,
-              bornAt: application.delivery.bornAt,
-              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : application.child.name,
+              bornAt: applicationFor(it).delivery.bornAt,
+              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : applicationFor(it).child.name,
+              ...(it.child !== undefined && { child: it.child }),
             }),
             );
         } finally {
           issuing--;
         }
         it.status = 'completed';
-        record('licence_issued', { item: it.item, detail: { number: it.licence.number, type: it.licence.type } });
+        record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
         notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
         it.decision = undefined;
         return;
@@ -657,9 +679,9 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       // Set by the update handler, once its validator accepted the documents.
       await condition(() => it.supplement !== undefined);
       const documents = it.supplement as Document[];
-      await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId, documents });
+      await supplyItem({ caseId: input.caseId, item: it.key, department: it.department, receiptId, documents });
       it.documents.push(...documents);
-      record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
+      record('supplement_received', { item: it.key, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
       it.reason = undefined;
       // Cases from before this fix answered the applicant before the item was back in review.
       if (!patched(SUPPLEMENT_ANSWERED_IN_REVIEW_PATCH)) it.supplement = undefined;
@@ -671,13 +693,13 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     try {
       const { deadline, calendarVersion } = await computeDeadline({ from: now(), workingDays: slaWorkingDaysOf(pack, it.definition) });
       it.deadline = deadline;
-      record('deadline_set', { item: it.item, detail: { deadline, calendarVersion } });
+      record('deadline_set', { item: it.key, detail: { deadline, calendarVersion } });
     } catch (err) {
       if (isCancellation(err)) throw err;
       // No guessing: the item waits without a deadline and the gap is on record.
       it.deadline = undefined;
-      record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
-      log.warn('no deadline for item', { caseId: input.caseId, item: it.item });
+      record('deadline_unavailable', { item: it.key, detail: { error: (err as Error).message } });
+      log.warn('no deadline for item', { caseId: input.caseId, item: it.key });
       notifySupervisor(it, pack.escalationLadder[0] ?? 'department_supervisor', 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered });
     }
     it.status = 'in_review';
@@ -699,7 +721,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         // The next rung falls in a year the calendar does not cover: stay at this level
         // rather than guess (or fail the case), and say so.
         due = undefined;
-        record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
+        record('deadline_unavailable', { item: it.key, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
         notifySupervisor(it, ladder[it.escalationLevel - 1], 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered, level: it.escalationLevel });
       }
     }
@@ -710,7 +732,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   // --- one item, with the clock from its hand-off (ITEMS_PATCH) ----------------------
   function cancelItem(it: ItemState, reason: string): void {
     Object.assign(it, { status: 'cancelled', reason, deadline: undefined });
-    record('item_cancelled', { item: it.item, detail: { reason } });
+    record('item_cancelled', { item: it.key, detail: { reason } });
     notifyApplicant(it, 'item_cancelled', { reason });
   }
 
@@ -721,11 +743,11 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     try {
       const { deadline, calendarVersion } = await computeDeadline({ from, workingDays: slaWorkingDaysOf(pack, it.definition) });
       it.deadline = deadline;
-      record('deadline_set', { item: it.item, detail: { deadline, calendarVersion } });
+      record('deadline_set', { item: it.key, detail: { deadline, calendarVersion } });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
-      log.warn('no deadline for item', { caseId: input.caseId, item: it.item });
+      record('deadline_unavailable', { item: it.key, detail: { error: (err as Error).message } });
+      log.warn('no deadline for item', { caseId: input.caseId, item: it.key });
       notifySupervisor(it, pack.escalationLadder[0] ?? 'department_supervisor', 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered });
     }
   }
@@ -756,7 +778,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         } catch (err) {
           if (isCancellation(err)) throw err;
           due = undefined;
-          record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
+          record('deadline_unavailable', { item: it.key, detail: { error: (err as Error).message, escalationLevel: it.escalationLevel } });
           notifySupervisor(it, ladder[it.escalationLevel - 1], 'calendar_missing', { error: ACTIVITY_FAILURES.calendarNotCovered, level: it.escalationLevel });
         }
       }
@@ -784,8 +806,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
    */
   async function awaitDeliveryRecord(it: ItemState): Promise<void> {
     for (;;) {
-      const { match } = await checkDeliveryRecord({ institutionCode: application.delivery.institutionCode, motherIdNumber: application.mother.idNumber, bornAt: application.delivery.bornAt });
-      record('delivery_checked', { item: it.item, detail: { match } });
+      const { match } = await checkDeliveryRecord({ institutionCode: application.delivery.institutionCode, motherIdNumber: application.mother.idNumber, bornAt: applicationFor(it).delivery.bornAt });
+      record('delivery_checked', { item: it.key, detail: { match } });
       // A supplement being answered is answered now, with the outcome of its check.
       it.supplement = undefined;
       it.corrections = undefined;
@@ -802,15 +824,15 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       // They travel with the item when it reaches the hospital.
       it.documents.push(...documents);
       if (corrections?.bornAt) {
-        application = { ...application, delivery: { ...application.delivery, bornAt: corrections.bornAt } };
-        record('application_corrected', { item: it.item, actor: 'applicant', detail: { fields: ['delivery.bornAt'] } });
+        application = it.child === undefined ? { ...application, delivery: { ...application.delivery, bornAt: corrections.bornAt } } : correctBirth(application, it.child, corrections.bornAt);
+        record('application_corrected', { item: it.key, actor: 'applicant', detail: { fields: ['delivery.bornAt'] } });
       }
-      record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
+      record('supplement_received', { item: it.key, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
     }
   }
 
   async function runItemHandedOff(it: ItemState): Promise<void> {
-    const prerequisites = it.definition.prerequisites.map(packItem).filter((p) => p.status !== 'not_applied');
+    const prerequisites = prerequisitesOf(it).filter((p) => p.status !== 'not_applied');
     await condition(() => prerequisites.every((p) => TERMINAL.has(p.status)));
     if (!prerequisites.every((p) => p.status === 'completed')) {
       const ineligibleBefore = prerequisites.some((p) => p.status === 'ineligible' || p.reason === 'PREREQUISITE_INELIGIBLE');
@@ -818,7 +840,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       return;
     }
     if (withdrawal) return;
-    if (it.item === 'birth_certificate') await awaitDeliveryRecord(it);
+    if (it.definition.item === 'birth_certificate') await awaitDeliveryRecord(it);
     const mode = decidedByOf(it.definition);
     const proofs = prerequisites.flatMap((p) => (p.licence ? [p.licence] : []));
     it.proofs = proofs;
@@ -828,23 +850,23 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     }
     const sections = [...sectionsOf(it.definition)];
     it.startedAt = now();
-    record('item_started', { item: it.item, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
+    record('item_started', { item: it.key, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
     notifyApplicant(it, 'item_started');
     await handOff(it);
     const { receiptId } = await submitItem({
       caseId: input.caseId,
       region: pack.region,
-      item: it.item,
+      item: it.key,
       department: it.department,
       institution: it.institution,
       proofs,
       sections,
       // As the case knows the application now: with the applicant's corrections.
-      data: itemData(it.definition, application),
+      data: itemData(it.definition, applicationFor(it)),
       documents: [...it.documents],
     });
     it.received = true;
-    record('item_received', { item: it.item, detail: { department: it.department } });
+    record('item_received', { item: it.key, detail: { department: it.department } });
 
     for (;;) {
       let decision: DecideItemInput;
@@ -861,19 +883,19 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
         it.status = 'in_review';
         // Shown as held by the department's system: in the office's inbox, for no case worker to take.
         it.assignee = systemHolder(it);
-        const event = await awaitDepartmentEvent({ caseId: input.caseId, item: it.item, department: it.department, receiptId, event: it.definition.event });
+        const event = await awaitDepartmentEvent({ caseId: input.caseId, item: it.key, department: it.department, receiptId, event: it.definition.event });
         occurred = { event: event.event, occurredAt: event.at };
-        decision = { item: it.item, decision: 'approve', actor: { sub: `system:${it.department}`, role: 'system', department: it.department } };
+        decision = { item: it.key, decision: 'approve', actor: { sub: `system:${it.department}`, role: 'system', department: it.department } };
       } else {
         // The pack lets this item through on the licences it was handed: no case worker, no SLA.
-        decision = { item: it.item, decision: 'approve', actor: { sub: 'system', role: 'system' } };
+        decision = { item: it.key, decision: 'approve', actor: { sub: 'system', role: 'system' } };
       }
       // Ends the review period, and with it the deadline watcher, whoever decided.
       it.decision = decision;
       it.period = (it.period ?? 0) + 1;
       it.decidedBy = decision.actor.sub;
       it.decidedAt = now();
-      record('item_decided', { item: it.item, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }), ...occurred } });
+      record('item_decided', { item: it.key, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }), ...occurred } });
       resolveBreach(it);
 
       if (decision.decision === 'approve') {
@@ -883,21 +905,22 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
           it.licence = await CancellationScope.nonCancellable(() =>
             issueLicence({
               caseId: input.caseId,
-              item: it.item,
+              item: it.key,
               type: it.definition.licenceType,
               issuer: it.department,
               issuerInstitution: it.institution,
               subject: concernsOf(it.definition),
               motherIdNumber: application.mother.idNumber,
-              bornAt: application.delivery.bornAt,
-              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : application.child.name,
+              bornAt: applicationFor(it).delivery.bornAt,
+              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : applicationFor(it).child.name,
+              ...(it.child !== undefined && { child: it.child }),
             }),
           );
         } finally {
           issuing--;
         }
         Object.assign(it, { status: 'completed', decision: undefined });
-        record('licence_issued', { item: it.item, detail: { number: it.licence.number, type: it.licence.type } });
+        record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
         notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
         if (posting) await post(it);
         return;
@@ -913,7 +936,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       notifyApplicant(it, 'supplement_needed');
       if (supplementLimits && !(await supplementWithinLimit(it))) {
         Object.assign(it, { status: 'cancelled', reason: 'SUPPLEMENT_EXPIRED', deadline: undefined });
-        record('item_cancelled', { item: it.item, detail: { reason: 'SUPPLEMENT_EXPIRED' } });
+        record('item_cancelled', { item: it.key, detail: { reason: 'SUPPLEMENT_EXPIRED' } });
         notifyApplicant(it, 'item_cancelled', { reason: 'SUPPLEMENT_EXPIRED' });
         return;
       }
@@ -921,12 +944,12 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       const documents = it.supplement as Document[];
       it.documents.push(...documents);
       // The materials are complete now: the clock restarts from here, not from the department's answer.
-      record('supplement_received', { item: it.item, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
+      record('supplement_received', { item: it.key, actor: 'applicant', detail: { documents: documents.map((d) => d.name) } });
       it.reason = undefined;
       await handOff(it);
-      await supplyItem({ caseId: input.caseId, item: it.item, department: it.department, receiptId, documents });
+      await supplyItem({ caseId: input.caseId, item: it.key, department: it.department, receiptId, documents });
       it.received = true;
-      record('item_received', { item: it.item, detail: { department: it.department } });
+      record('item_received', { item: it.key, detail: { department: it.department } });
     }
   }
 
@@ -939,7 +962,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     const amountFen = it.definition.payment?.amountFen ?? 0;
     it.startedAt = now();
     it.status = 'awaiting_applicant';
-    record('item_awaiting_applicant', { item: it.item, detail: { amountFen } });
+    record('item_awaiting_applicant', { item: it.key, detail: { amountFen } });
     notifyApplicant(it, 'payment_needed', { amountFen });
     await condition(() => it.paid !== undefined);
     Object.assign(it, { decidedBy: 'applicant', decidedAt: now() });
@@ -948,21 +971,22 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.licence = await CancellationScope.nonCancellable(() =>
         issueLicence({
           caseId: input.caseId,
-          item: it.item,
+          item: it.key,
           type: it.definition.licenceType,
           issuer: it.department,
           issuerInstitution: it.institution,
           subject: concernsOf(it.definition),
           motherIdNumber: application.mother.idNumber,
-          bornAt: application.delivery.bornAt,
-          subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : application.child.name,
+          bornAt: applicationFor(it).delivery.bornAt,
+          subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : applicationFor(it).child.name,
+          ...(it.child !== undefined && { child: it.child }),
         }),
       );
     } finally {
       issuing--;
     }
     it.status = 'completed';
-    record('licence_issued', { item: it.item, detail: { number: it.licence.number, type: it.licence.type } });
+    record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
     notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
   }
 
@@ -974,10 +998,10 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     issuing++;
     try {
       const { carrier, trackingNumber } = await CancellationScope.nonCancellable(() =>
-        createShipment({ caseId: input.caseId, item: it.item, key: it.item, department: it.department, document, logistics }),
+        createShipment({ caseId: input.caseId, item: it.item, key: it.key, department: it.department, document, logistics }),
       );
-      parcels.push({ item: it.item, trackingNumber, status: 'created' });
-      record('shipment_created', { item: it.item, detail: { carrier, trackingNumber, document } });
+      parcels.push({ item: it.key, trackingNumber, status: 'created' });
+      record('shipment_created', { item: it.key, detail: { carrier, trackingNumber, document } });
     } finally {
       issuing--;
     }
@@ -1003,30 +1027,29 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     } catch (err) {
       if (isCancellation(err)) throw err;
       // No calendar for the limit's year: the applicant keeps the unlimited time of old.
-      record('deadline_unavailable', { item: it.item, detail: { error: (err as Error).message } });
+      record('deadline_unavailable', { item: it.key, detail: { error: (err as Error).message } });
       return true;
     }
     it.deadline = due;
-    record('supplement_limit_set', { item: it.item, detail: { deadline: due, requests: it.supplementRequests } });
+    record('supplement_limit_set', { item: it.key, detail: { deadline: due, requests: it.supplementRequests } });
     if (await condition(() => it.supplement !== undefined, msUntil(remindAt, Date.now()))) return true;
     notifyApplicant(it, 'supplement_reminder', { deadline: due });
-    record('supplement_reminded', { item: it.item, detail: { deadline: due } });
+    record('supplement_reminded', { item: it.key, detail: { deadline: due } });
     return condition(() => it.supplement !== undefined, msUntil(due, Date.now()));
   }
 
   /** Marks the items the verification found ineligible, and cancels those that need them; the parents hear of each. */
   function applyVerdict(verdict: ItemsEligibility, tell: boolean): void {
-    for (const v of verdict.items) {
-      const it = items.get(v.item);
-      if (!it || v.eligible || it.status !== 'pending') continue;
+    for (const v of verdict.items) for (const it of [...items.values()].filter((x) => x.item === v.item)) {
+      if (v.eligible || it.status !== 'pending') continue;
       const own = v.reasons.filter((r) => r.code !== 'PREREQUISITE_INELIGIBLE');
       if (own.length > 0) {
         Object.assign(it, { status: 'ineligible', reasons: v.reasons });
-        record('item_ineligible', { item: it.item, detail: { reasons: v.reasons.map((r) => r.code) } });
+        record('item_ineligible', { item: it.key, detail: { reasons: v.reasons.map((r) => r.code) } });
         if (tell) notifyApplicant(it, 'item_ineligible', { reasons: v.reasons.map((r) => r.code).join(',') });
       } else {
         Object.assign(it, { status: 'cancelled', reason: 'PREREQUISITE_INELIGIBLE' });
-        record('item_cancelled', { item: it.item, detail: { reason: 'PREREQUISITE_INELIGIBLE' } });
+        record('item_cancelled', { item: it.key, detail: { reason: 'PREREQUISITE_INELIGIBLE' } });
         if (tell) notifyApplicant(it, 'item_cancelled', { reason: 'PREREQUISITE_INELIGIBLE' });
       }
     }
@@ -1036,18 +1059,18 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     it.escalationLevel++;
     const open = openBreach(it);
     if (it.escalationLevel === 1 || !open) {
-      breaches.push({ item: it.item, seq: breaches.filter((b) => b.item === it.item).length + 1, department: it.department, deadline: due, breachedAt: now(), escalationLevel: it.escalationLevel, ...(cause && { cause }) });
-      record('sla_breached', { item: it.item, detail: { deadline: due, department: it.department, ...(cause && { cause }) } });
+      breaches.push({ item: it.key, seq: breaches.filter((b) => b.item === it.key).length + 1, department: it.department, deadline: due, breachedAt: now(), escalationLevel: it.escalationLevel, ...(cause && { cause }) });
+      record('sla_breached', { item: it.key, detail: { deadline: due, department: it.department, ...(cause && { cause }) } });
     } else {
       open.escalationLevel = it.escalationLevel;
     }
-    record('escalated', { item: it.item, detail: { level: it.escalationLevel, notify } });
+    record('escalated', { item: it.key, detail: { level: it.escalationLevel, notify } });
     updateOverdue();
     notifySupervisor(it, notify, 'sla_escalated', { level: it.escalationLevel, deadline: due });
   }
 
   function openBreach(it: ItemState): Breach | undefined {
-    return breaches.find((b) => b.item === it.item && b.resolvedAt === undefined);
+    return breaches.find((b) => b.item === it.key && b.resolvedAt === undefined);
   }
 
   function resolveBreach(it: ItemState): void {
@@ -1134,7 +1157,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
               if (!refusal) throw err;
               Object.assign(it, { status: 'rejected', reason: refusal, deadline: undefined, decision: undefined, supplement: undefined });
               resolveBreach(it);
-              record('item_refused', { item: it.item, detail: { reason: refusal } });
+              record('item_refused', { item: it.key, detail: { reason: refusal } });
               if (perItem) notifyApplicant(it, 'item_refused', { reason: refusal });
             }),
           ),

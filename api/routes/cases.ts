@@ -2,25 +2,29 @@ import type { Request } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import { findCase, listCases, type Scope, type StoredCase } from '../../db/queries';
+import { PAGE_LIMIT } from '../../db/pagination';
+import { casesOfDelivery, findCase, listCases, type Scope, type StoredCase } from '../../db/queries';
 import { recordSubmission } from '../../domain/cases';
-import { caseIdFor, personKey } from '../../domain/identity';
-import { makeApplicationSchema, regionSchema } from '../../policy/application';
+import { caseIdFor, motherKey, personKey } from '../../domain/identity';
+import { makeApplicationSchema, normaliseApplication, regionSchema, type ParsedApplication } from '../../policy/application';
+import { childCount, keyedItems } from '../../policy/item-keys';
+import { concernsOf } from '../../policy/packs';
 import { assessItems, describeItems } from '../../policy/eligibility';
 import { maskIdNumber } from '../../policy/id-number';
 import { selectItems, type PackCatalogue } from '../../policy/packs';
 import { routeItem } from '../../policy/routing';
 import { freeText } from '../../policy/text';
-import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application, type ItemCode } from '../../policy/types';
+import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Application } from '../../policy/types';
 import { WORKFLOW_TYPE, decideItemUpdate, supplyDocumentsUpdate, withdrawCaseUpdate, type CaseInput, type CaseView } from '../../workflows/messages';
 import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
 import { principal, type Principal } from '../auth';
 import { acceptedUpdate, actorOf, isTemporalUnavailable, sendUpdated, temporalUnavailable, updateCase } from '../case-updates';
 import type { ApiDeps } from '../deps';
 import { HttpError, errorSchema, invalid } from '../errors';
+import { cursorField, limitField, nextCursorField } from '../pagination';
 import { Routes, timestamp } from '../route-registry';
 import { journeyCaseFields, journeyItemFields, withJourney } from './journey';
-import { caseParams, itemParams } from './params';
+import { caseParams, itemKeySchema, itemParams } from './params';
 
 const decisionSchema = z.object({
   decision: z.enum(['approve', 'reject', 'request_supplement']),
@@ -28,7 +32,7 @@ const decisionSchema = z.object({
 });
 const supplementSchema = (now: () => Date) =>
   z.object({
-    item: z.enum(ITEM_CODES),
+    item: itemKeySchema,
     documents: z.array(z.object({ name: freeText(200), reference: freeText(500) })).min(1).max(50),
     corrections: z
       .object({
@@ -46,8 +50,10 @@ const listSchema = (regions?: readonly string[]) =>
   z.object({
     status: z.enum(CASE_STATUSES).optional(),
     region: regionSchema(regions).optional(),
-    page: z.coerce.number().int().min(1).default(1),
-    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    page: z.coerce.number().int().min(1).max(100_000).default(1).meta({ description: 'skips (page − 1) × limit cases; `cursor` reads the next page without skipping' }),
+    limit: limitField.optional(),
+    pageSize: limitField.optional().meta({ description: 'the same as `limit` (the first edition named it so)' }),
+    cursor: cursorField(['instant', 'text'] as const).optional(),
   });
 export { caseIdSchema, caseParams } from './params';
 
@@ -65,7 +71,9 @@ export const caseViewSchema = z
     reasons: z.array(reasonSchema).optional(),
     items: z.array(
       z.object({
+        key: z.string().optional().meta({ description: "unique in the case: the item code, or `<item>.<n>` for the n-th child's item when the delivery has more than one child" }),
         item: z.enum(ITEM_CODES),
+        child: z.number().int().optional().meta({ description: "which child (1, 2, …, in the order of `children`) a child's item is for, when the delivery has more than one" }),
         department: z.enum(DEPARTMENTS),
         institution: z.string().optional().meta({ description: "the office the item is routed to: the delivering hospital's code, or <department>:<division code>" }),
         status: z.enum(ITEM_STATUSES),
@@ -81,6 +89,7 @@ export const caseViewSchema = z
         ...journeyItemFields,
       }),
     ),
+    attempts: z.array(z.string()).optional().meta({ description: 'every case of the same delivery, oldest attempt first, this one included (a new attempt follows a withdrawn or ineligible case)' }),
     ...journeyCaseFields,
   })
   .meta({ id: 'CaseView' });
@@ -107,8 +116,10 @@ const submittedSchema = z.object({ caseId: z.string(), status: z.literal('in_pro
 const caseListSchema = z.object({
   cases: z.array(z.object({ caseId: z.string(), region: z.string(), policyVersion: z.string(), status: z.string(), submittedAt: timestamp, closedAt: timestamp.optional() })),
   total: z.number().int(),
+  totalIsEstimate: z.boolean().meta({ description: "true when `total` is the planner's estimate (more than 1,000 cases match a supervisor's scope): the table is not counted for a page" }),
   page: z.number().int(),
   pageSize: z.number().int(),
+  nextCursor: nextCursorField,
 });
 
 const tag = { name: 'cases', description: 'Applications and the cases they start: the one-time notice, submission, decisions, supplements, withdrawal' };
@@ -118,7 +129,8 @@ const tag = { name: 'cases', description: 'Applications and the cases they start
  * (400), whose application it is (403), the items asked for (400), then the
  * eligibility rules (reported all at once).
  */
-function readApplication(deps: ApiDeps, req: Request, application: Application, packs: PackCatalogue) {
+function readApplication(deps: ApiDeps, req: Request, parsed: ParsedApplication, packs: PackCatalogue) {
+  const application: Application = normaliseApplication(parsed);
   const who = principal(req);
   if (who.sub.toUpperCase() !== application.applicant.idNumber.toUpperCase()) {
     throw new HttpError(403, 'forbidden', 'an applicant can only apply with their own ID number');
@@ -141,6 +153,11 @@ function readApplication(deps: ApiDeps, req: Request, application: Application, 
   };
   return { application, pack, items, eligibility, notice };
 }
+
+/** A delivery with a case in one of these has its case: a new application for it is a duplicate. */
+const OPEN_OR_DONE: ReadonlySet<string> = new Set(['in_progress', 'completed', 'partially_completed']);
+/** Attempts at one delivery: beyond this many the family is asked to call, not to apply again. */
+const MAX_ATTEMPTS = 20;
 
 const now = (deps: ApiDeps) => (deps.now ? deps.now() : new Date());
 
@@ -172,6 +189,38 @@ export function casesRouter(deps: ApiDeps): Routes {
     },
   };
 
+  /**
+   * The delivery the application is for and the attempt it would be (DESIGN §7 "Births
+   * and attempts"): 409 naming the case while one for the delivery is in progress or
+   * done. A delivery's first case keeps the ID it always had; attempt n after a withdrawn
+   * or ineligible case derives its ID from the first case's birth and n, so the engine
+   * refuses a second submission of the same attempt.
+   */
+  async function deliveryOf(application: Application, ageLimitMonths: number) {
+    const motherHash = motherKey(config.idHashKey, application.mother.idNumber);
+    const bornAt = new Date(application.delivery.bornAt);
+    const earlier = await casesOfDelivery(db, motherHash, bornAt);
+    const duplicate = (caseId: string) => new HttpError(409, 'duplicate', 'a case for this delivery already exists', { caseId });
+    const open = earlier.find((c) => OPEN_OR_DONE.has(c.status));
+    if (open) throw duplicate(open.caseId);
+    const anchor = earlier[0]?.deliveryBornAt ?? bornAt;
+    let attempt = earlier.reduce((n, c) => Math.max(n, c.attempt ?? 1), 0) + 1;
+    let previousAttempt = earlier.at(-1)?.caseId;
+    // Cases from before deliveries were recorded are found by their ID alone (the engine forgets them, the read model does not).
+    for (;;) {
+      const caseId = caseIdFor(config.idHashKey, application.mother.idNumber, anchor.toISOString(), attempt);
+      const found = await findCase(db, caseId);
+      if (!found) {
+        const registrationDeadline = new Date(bornAt);
+        registrationDeadline.setUTCMonth(registrationDeadline.getUTCMonth() + ageLimitMonths);
+        return { caseId, record: { motherHash, bornAt: bornAt.toISOString(), attempt, ...(previousAttempt && { previousAttempt }), registrationDeadline: registrationDeadline.toISOString() } };
+      }
+      if (OPEN_OR_DONE.has(found.view.status) || attempt >= MAX_ATTEMPTS) throw duplicate(caseId);
+      previousAttempt = caseId;
+      attempt++;
+    }
+  }
+
   /** The case as the read model holds it, after checking the caller may see it. */
   async function visibleCase(req: Request, caseId: string): Promise<CaseView> {
     const found = await findCase(db, caseId);
@@ -198,7 +247,7 @@ export function casesRouter(deps: ApiDeps): Routes {
 
   routes.post('/cases', {
     operationId: 'submitCase',
-    summary: 'Submit an application: one case per child, going on with the items that are eligible',
+    summary: 'Submit an application: one case per delivery (any number of children), going on with the items that are eligible',
     roles: ['applicant'],
     body: applicationSchema,
     atRequest: application,
@@ -206,7 +255,7 @@ export function casesRouter(deps: ApiDeps): Routes {
       201: { description: 'the case started', schema: submittedSchema, headers: z.object({ location: z.string().meta({ description: 'the case, /api/cases/{caseId}' }) }) },
     },
     errors: {
-      409: { description: 'a case for this child already exists (`duplicate`)', schema: errorSchema.extend({ caseId: z.string() }) },
+      409: { description: 'a case for this delivery is in progress or done (`duplicate`, naming it); after a withdrawn or ineligible case a new attempt is accepted', schema: errorSchema.extend({ caseId: z.string() }) },
       422: { description: 'no requested item meets its conditions (`ineligible`), with every reason', schema: errorSchema.extend({ reasons: z.array(reasonSchema) }) },
       503: 'the case engine cannot be reached within START_WAIT_SECONDS (`unavailable`, with `Retry-After`); nothing was started',
     },
@@ -215,9 +264,8 @@ export function casesRouter(deps: ApiDeps): Routes {
     if (!eligibility.eligible) {
       throw new HttpError(422, 'ineligible', 'no requested item meets the conditions of the joint service', { reasons: eligibility.reasons });
     }
-    const caseId = caseIdFor(config.idHashKey, application.mother.idNumber, application.delivery.bornAt);
-    // The engine refuses duplicates while it keeps the case; the read model remembers beyond its retention.
-    if (await findCase(db, caseId)) throw new HttpError(409, 'duplicate', 'a case for this child already exists', { caseId });
+    const delivery = await deliveryOf(application, pack.ageLimitMonths);
+    const { caseId } = delivery;
     const submittedAt = now(deps).toISOString();
     const input: CaseInput = {
       caseId,
@@ -227,6 +275,7 @@ export function casesRouter(deps: ApiDeps): Routes {
       submittedAt,
       applicantHash: personKey(config.idHashKey, application.applicant.idNumber),
       applicantMasked: maskIdNumber(application.applicant.idNumber),
+      delivery: delivery.record,
     };
     try {
       // Bounded: with Temporal away the client would retry for ~20 s while the caller waits.
@@ -234,7 +283,7 @@ export function casesRouter(deps: ApiDeps): Routes {
         workflowId: caseId,
         taskQueue: config.taskQueue,
         args: [input],
-        // One case per child, ever: the engine itself refuses a second one.
+        // One workflow per attempt at a delivery, ever: two parallel submissions of the same attempt cannot both start.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [
           { key: caseRegionKey, value: pack.region },
@@ -243,7 +292,7 @@ export function casesRouter(deps: ApiDeps): Routes {
         ],
       }));
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'duplicate', 'a case for this child already exists', { caseId });
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'duplicate', 'a case for this delivery already exists', { caseId });
       if (isTemporalUnavailable(err)) throw temporalUnavailable();
       throw err;
     }
@@ -258,6 +307,7 @@ export function casesRouter(deps: ApiDeps): Routes {
       return v.reasons.some((r) => r.code !== 'PREREQUISITE_INELIGIBLE') ? { status: 'ineligible', reasons: v.reasons } : { status: 'cancelled', reason: 'PREREQUISITE_INELIGIBLE' };
     };
     const routes = new Map(pack.items.map((d) => [d.item, routeItem(d, application)]));
+    const keyed = keyedItems(pack.items, childCount(application));
     await recordSubmission(db, {
       view: {
         caseId,
@@ -265,11 +315,13 @@ export function casesRouter(deps: ApiDeps): Routes {
         policyVersion: pack.version,
         status: 'in_progress',
         submittedAt,
-        items: pack.items.map((d) => ({ item: d.item, department: d.department, institution: routes.get(d.item)!.institution, escalationLevel: 0, ...early(d.item) })),
+        items: keyed.map(({ key, definition: d, child }) => ({ key, item: d.item, ...(child !== undefined && { child }), department: d.department, institution: routes.get(d.item)!.institution, escalationLevel: 0, ...early(d.item) })),
       },
       applicantHash: input.applicantHash,
       applicantMasked: input.applicantMasked,
-      divisions: Object.fromEntries([...routes].map(([item, r]) => [item, r.division])),
+      divisions: Object.fromEntries(keyed.map(({ key, definition }) => [key, routes.get(definition.item)!.division])),
+      concerns: Object.fromEntries(keyed.map(({ key, definition }) => [key, concernsOf(definition)])),
+      delivery: delivery.record,
     }).catch((err: { code?: string }) => deps.logger.warn({ caseId, code: err.code }, 'early record of the case failed; the workflow will project it'));
     deps.logger.info({ caseId, region: pack.region, policyVersion: pack.version, items: items.length }, 'case submitted');
     res.status(201).location(`/api/cases/${caseId}`).json({ caseId, status: 'in_progress' });
@@ -283,8 +335,9 @@ export function casesRouter(deps: ApiDeps): Routes {
     atRequest: { query: async () => listSchema((await deps.packs.catalogue()).regions()) },
     responses: { 200: { description: 'one page of cases and how many match', schema: caseListSchema } },
   }, async (req, res, { query }) => {
-    const { cases, total } = await listCases(db, { ...query, scope: scopeOf(principal(req)) });
-    res.json({ cases, total, page: query.page, pageSize: query.pageSize });
+    const limit = query.limit ?? query.pageSize ?? PAGE_LIMIT.default;
+    const list = await listCases(db, { status: query.status, region: query.region, page: query.page, limit, after: query.cursor, scope: scopeOf(principal(req)) });
+    res.json({ ...list, page: query.page, pageSize: limit });
   });
 
   routes.get('/cases/:caseId', {
@@ -318,7 +371,7 @@ export function casesRouter(deps: ApiDeps): Routes {
     const decision = body();
     const who = principal(req);
     // The key is checked by the case itself: one it does not have is refused like an item not in review.
-    const outcome = await updateCase(client, db, caseId, decideItemUpdate, { item: itemKey as ItemCode, ...decision, actor: actorOf(who) }, ['item_not_in_review', 'the case is closed'], config.updateWaitMs);
+    const outcome = await updateCase(client, db, caseId, decideItemUpdate, { item: itemKey, ...decision, actor: actorOf(who) }, ['item_not_in_review', 'the case is closed'], config.updateWaitMs);
     deps.logger.info({ caseId, item: itemKey, decision: decision.decision, department: who.department, institution: who.institution, answered: outcome.done }, 'item decided');
     sendUpdated(res, caseId, outcome);
   });

@@ -3,7 +3,7 @@ import { recordAccesses } from '../../db/access-log';
 import { findCase } from '../../db/queries';
 import { itemFile } from '../../domain/item-file';
 import { dataConverter } from '../../runtime/temporal';
-import { APPLICATION_SECTIONS, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type ItemCode } from '../../policy/types';
+import { APPLICATION_SECTIONS, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES } from '../../policy/types';
 import { claimItemUpdate, releaseItemUpdate } from '../../workflows/messages';
 import { principal } from '../auth';
 import { acceptedUpdate, actorOf, sendUpdated, updateCase } from '../case-updates';
@@ -23,6 +23,7 @@ const itemViewSchema = z
   .object({
     key: z.string(),
     item: z.enum(ITEM_CODES),
+    child: z.number().int().optional().meta({ description: "which child of the delivery (1, 2, …) a child's item is for, when it has more than one" }),
     department: z.enum(DEPARTMENTS),
     institution: z.string(),
     status: z.enum(ITEM_STATUSES),
@@ -65,7 +66,7 @@ export function itemsRouter(deps: ApiDeps): Routes {
     const { caseId, itemKey } = params;
     const who = principal(req);
     const found = await findCase(db, caseId);
-    const item = found?.view.items.find((it) => it.item === itemKey);
+    const item = found?.view.items.find((it) => (it.key ?? it.item) === itemKey);
     // A stranger to the item's institution learns nothing, not even that the case exists.
     if (!found || !item || item.status === 'not_applied' || (who.role === 'case_worker' && (item.institution !== who.institution || item.department !== who.department))) {
       throw new HttpError(404, 'not_found', 'no such item');
@@ -76,6 +77,7 @@ export function itemsRouter(deps: ApiDeps): Routes {
     res.json({
       key: itemKey,
       item: item.item,
+      ...(item.child !== undefined && { child: item.child }),
       department: item.department,
       institution: item.institution ?? file.institution,
       status: item.status,
@@ -107,7 +109,7 @@ export function itemsRouter(deps: ApiDeps): Routes {
     // The key is checked by the case itself: one it does not have is refused like an item not in review.
     if (who.role === 'case_worker' && assignee !== undefined && assignee !== who.sub) throw new HttpError(403, 'forbidden', 'a case worker claims an item for themself; a supervisor assigns it to others');
     if (who.role === 'supervisor' && assignee === undefined) throw invalid([{ path: 'assignee', message: 'a supervisor names the case worker to assign' }]);
-    const outcome = await updateCase(client, db, params.caseId, claimItemUpdate, { item: params.itemKey as ItemCode, actor: actorOf(who), assignee: assignee ?? who.sub, ...(reassign && { reassign }) }, [
+    const outcome = await updateCase(client, db, params.caseId, claimItemUpdate, { item: params.itemKey, actor: actorOf(who), assignee: assignee ?? who.sub, ...(reassign && { reassign }) }, [
       'item_not_in_review',
       'the case is closed',
     ], deps.config.updateWaitMs);
@@ -128,7 +130,7 @@ export function itemsRouter(deps: ApiDeps): Routes {
     },
   }, async (req, res, { params }) => {
     const who = principal(req);
-    const outcome = await updateCase(client, db, params.caseId, releaseItemUpdate, { item: params.itemKey as ItemCode, actor: actorOf(who) }, ['case_closed', 'the case is closed'], deps.config.updateWaitMs);
+    const outcome = await updateCase(client, db, params.caseId, releaseItemUpdate, { item: params.itemKey, actor: actorOf(who) }, ['case_closed', 'the case is closed'], deps.config.updateWaitMs);
     deps.logger.info({ caseId: params.caseId, item: params.itemKey, by: who.sub, answered: outcome.done }, 'item released');
     sendUpdated(res, params.caseId, outcome.done ? { done: true, value: { assignee: null } } : outcome);
   });

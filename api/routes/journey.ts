@@ -83,7 +83,7 @@ export async function withJourney(deps: ApiDeps, view: CaseView): Promise<CaseVi
   const [parcels, booked] = await Promise.all([shipmentsOf(deps.db, view.caseId), needsAppointments ? appointmentsOf(deps.db, view.caseId) : Promise.resolve([])]);
   const items = view.items.map((it): ItemView & z.input<z.ZodObject<typeof journeyItemFields>> => {
     const def = definitions.get(it.item);
-    const key = it.item as string;
+    const key = it.key ?? it.item;
     const appointment = booked.find((a) => a.key === key);
     return {
       ...it,
@@ -103,7 +103,7 @@ export function journeyRouter(deps: ApiDeps): Routes {
     const found = await findCase(db, caseId);
     if (!found) throw new HttpError(404, 'not_found', 'no such case');
     if (found.applicantHash !== personKey(config.idHashKey, principal(req).sub)) throw new HttpError(403, 'forbidden', 'this case belongs to another applicant');
-    const item = found.view.items.find((it) => it.item === itemKey && it.status !== 'not_applied');
+    const item = found.view.items.find((it) => (it.key ?? it.item) === itemKey && it.status !== 'not_applied');
     if (!item) throw new HttpError(404, 'not_found', 'no such item in this case');
     return { found, item };
   }
@@ -147,7 +147,7 @@ export function journeyRouter(deps: ApiDeps): Routes {
   }, async (req, res, { params, body }) => {
     await ownItem(req, params.caseId, params.itemKey);
     const { reference } = body();
-    const outcome = await updateCase(client, db, params.caseId, submitPaymentUpdate, { item: params.itemKey as ItemView['item'], reference }, ['case_closed', 'the case is closed'], deps.config.updateWaitMs);
+    const outcome = await updateCase(client, db, params.caseId, submitPaymentUpdate, { item: params.itemKey, reference }, ['case_closed', 'the case is closed'], deps.config.updateWaitMs);
     if (!outcome.done) {
       sendUpdated(res, params.caseId, outcome);
       return;

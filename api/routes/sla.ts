@@ -2,12 +2,14 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { currentCalendar, workingMsBetween } from '../../domain/calendar';
 import { retryRead } from '../../db/client';
+import { PAGE_LIMIT } from '../../db/pagination';
 import { listBreaches, listNeedsAttention, slaSummary } from '../../db/sla-queries';
 import { regionSchema } from '../../policy/application';
 import { BREACH_CAUSES, DEPARTMENTS, type Department } from '../../policy/types';
 import { principal } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
+import { cursorField, limitField, nextCursorField } from '../pagination';
 import { Routes, timestamp } from '../route-registry';
 
 // The supervisor's view: breaches and on-time figures per department. A department
@@ -20,7 +22,7 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 export const QUERY_YEARS = { min: 2000, max: 2100 } as const;
 
 /** A day (YYYY-MM-DD, Asia/Shanghai) or an instant with its offset; `end` turns a day into the start of the next one. */
-const instant = (end: boolean) =>
+export const instant = (end: boolean) =>
   z
     .string()
     .max(40)
@@ -47,6 +49,8 @@ const breachesQuery = (regions?: readonly string[]) =>
       region: regionSchema(regions).optional(),
       open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
       cause: z.enum(BREACH_CAUSES).optional().meta({ description: "who was late: the department's `system` or its `review`" }),
+      limit: limitField.default(PAGE_LIMIT.default),
+      cursor: cursorField(['instant', 'text', 'text', 'int'] as const).optional(),
       ...window,
     })
     .refine(orderedWindow, { path: ['to'], message: 'must be after from' });
@@ -77,6 +81,7 @@ const breachesSchema = z.object({
         .meta({ description: "who held the item at the deadline: the department's `system` (handed off, not yet acknowledged) or its `review`; null for cases started before the clock ran from the hand-off" }),
     }),
   ),
+  nextCursor: nextCursorField,
 });
 const summarySchema = z.object({
   from: timestamp.nullable(),
@@ -88,7 +93,7 @@ const summarySchema = z.object({
       onTime: z.number().int().meta({ description: 'of those, the ones never breached' }),
       breached: z.number().int().meta({ description: 'breaches recorded in the window, open or resolved' }),
       onTimeRate: z.number().nullable().meta({ description: 'onTime / decided; null when nothing was decided' }),
-      medianWorkingHoursToDecide: z.number().nullable().meta({ description: 'clock stopped while the applicant had the file (补正)' }),
+      medianWorkingHoursToDecide: z.number().nullable().meta({ description: 'clock stopped while the applicant had the file (补正); null when nothing, or more than 2,000 items, were decided in the window' }),
     }),
   ),
 });
@@ -114,7 +119,7 @@ export function slaRouter({ db, config, packs }: ApiDeps): Routes {
 
   routes.get('/sla/breaches', {
     operationId: 'listBreaches',
-    summary: 'SLA breaches, newest first (a department supervisor sees their own department only)',
+    summary: 'SLA breaches, newest first, a page at a time (a department supervisor sees their own department only)',
     description: '`from` and `to` filter on breachedAt: a day (YYYY-MM-DD, Asia/Shanghai; `to` inclusive) or a date-time with offset (`to` exclusive).',
     roles: ['supervisor', 'auditor'],
     query: breachesQuery(),
@@ -123,7 +128,8 @@ export function slaRouter({ db, config, packs }: ApiDeps): Routes {
   }, async (req, res, { query }) => {
     const departments = scope(req, query.department);
     const department = departments.length === 1 ? departments[0] : undefined;
-    res.json({ breaches: await retryRead(() => listBreaches(db, { ...query, department, division: divisionOf(req) })) });
+    const { limit, cursor, ...filter } = query;
+    res.json(await retryRead(() => listBreaches(db, { ...filter, department, division: divisionOf(req) }, { limit, after: cursor })));
   });
 
   routes.get('/sla/summary', {

@@ -81,7 +81,18 @@ const DECISIONS: Record<string, string> = { approve: '批准', reject: '退回',
 
 const named = (table: Record<string, string>) => (code: string | null | undefined): string => (code ? (table[code] ?? code) : '—');
 
-export const itemName = named(ITEMS);
+/**
+ * An item by its code or its key in the case: a child's item of a delivery with more
+ * than one child (`birth_certificate.2`) names the child by its place (第2个孩子).
+ */
+export function itemName(codeOrKey: string | null | undefined): string {
+  const perChild = codeOrKey ? /^([a-z_]+)\.(\d+)$/.exec(codeOrKey) : null;
+  if (perChild) return `${named(ITEMS)(perChild[1])}（第${perChild[2]}个孩子）`;
+  return named(ITEMS)(codeOrKey);
+}
+
+/** An item of a case view or a task: by its key where it has one. */
+export const itemLabel = (item: { item?: string | null; key?: string | null } | null | undefined): string => itemName(item?.key ?? item?.item);
 export const departmentName = named(DEPARTMENTS);
 export const itemStatusName = named(ITEM_STATUSES);
 export const caseStatusName = named(CASE_STATUSES);

@@ -233,6 +233,28 @@ describe('the console in a browser', function () {
     await page.context().close();
   });
 
+  it('names each child’s item of twins by its place, in Chinese, on the case page', async function () {
+    const single = world.application({ items: ['birth_certificate'] });
+    const first = Date.parse(single.delivery.bornAt);
+    const { bornAt: _b, childSex: _s, weightGrams: _w, ...delivery } = single.delivery;
+    const { child: _c, ...rest } = single;
+    const children = [0, 4].map((minutes, i) => ({ name: ['王一', '王二'][i], sex: 'female', bornAt: new Date(first + minutes * 60_000).toISOString(), weightGrams: 2500 }));
+    const records = children.map((c) => ({ institutionCode: delivery.institutionCode, motherIdNumber: single.mother.idNumber, bornAt: c.bornAt }));
+    assert.equal((await fetch(`${world.env.simulator.url}/admin/deliveries`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) })).status, 200);
+    const submitted = await world.api<{ caseId: string }>('POST', '/api/cases', { sub: single.applicant.idNumber, role: 'applicant' }, { ...rest, delivery, children });
+    assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+    const twins = submitted.body.caseId;
+    await world.waitFor(twins, (v) => v.items.filter((i) => i.item === 'birth_certificate' && i.status === 'in_review').length === 2, 'both certificates in review');
+    const page = await world.page(AUDITOR, `/cases/${twins}`);
+    const names = page.locator('[data-test=item-name]');
+    await names.filter({ hasText: '出生医学证明（第2个孩子）' }).first().waitFor();
+    const shown = await names.allTextContents();
+    assert.ok(shown.includes('出生医学证明（第1个孩子）'), shown.join(' | '));
+    assert.equal(shown.filter((t) => t.startsWith('出生医学证明（第')).length, 2, shown.join(' | '));
+    await world.screenshot(page, 'case-twins');
+    await page.context().close();
+  });
+
   it('lets an administrator see the calendar years and load a new one', async function () {
     const page = await world.page({ sub: 'admin-1', role: 'admin' }, '/');
     await page.waitForURL(/\/console\/admin$/);

@@ -1,0 +1,185 @@
+import { parseArgs } from 'node:util';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import express from 'express';
+import supertest from 'supertest';
+import type { ItemCode } from '../policy/types';
+import { dataConverter } from '../runtime/temporal';
+import { mochaGlobalTeardown, newWorker, testEnv } from '../test/harness';
+import { Scenario } from '../test/integration/scenario';
+import { replayCases } from '../worker/replay';
+import { bareCaseWorkflow, bareDecide, type BareActivities } from './bare-workflow';
+
+// The pipeline against a bare workflow of the same shape (bench/bare-workflow.ts), on the
+// same Temporal dev server, interleaved case by case: throughput, history bytes and events
+// per case, and the API's latency against a bare Express route and a bare
+// `client.workflow.start`. Everything on loopback: the test harness's dev server, fresh
+// database and department simulator, torn down at the end.
+
+const ORDER: [ItemCode, 'hospital' | 'police' | 'medical_insurance' | 'hrss'][][] = [
+  [
+    ['birth_certificate', 'hospital'],
+    ['vaccination_certificate', 'hospital'],
+  ],
+  [['hukou_registration', 'police']],
+  [
+    ['medical_insurance_enrollment', 'medical_insurance'],
+    ['social_security_card', 'hrss'],
+  ],
+];
+
+const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
+
+async function main() {
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' } } });
+  const open = Number(values.open);
+  if (!Number.isSafeInteger(open) || open < 0 || open > 5000) throw new Error('--open: 0 to 5,000 (0 or 1: no memory figure)');
+  const n = Number(values.cases);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 500) throw new Error('--cases: 1 to 500');
+  const env = await testEnv();
+  const s = await Scenario.start();
+  const bareQueue = `bench-bare-${process.pid}`;
+  const activities: BareActivities = { step: async () => ({ ok: true }), issue: async ({ item }) => ({ number: `${item}-${Date.now()}` }) };
+  const bareWorker = await Worker.create({
+    connection: env.connection,
+    taskQueue: bareQueue,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow'), logger: { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined, trace: () => undefined, log: () => undefined } as never }),
+    activities,
+    dataConverter: dataConverter(env.config),
+  });
+  const { worker } = await newWorker(env, { taskQueue: s.taskQueue });
+  const real: { ms: number; events: number; bytes: number; activities: number }[] = [];
+  const realIds: string[] = [];
+  const bare: typeof real = [];
+  const postCase: number[] = [];
+  const startBare: number[] = [];
+  const getCase: number[] = [];
+  const bareRoute: number[] = [];
+  const plain = supertest(express().get('/x/:id', (req, res) => void res.json({ caseId: req.params.id, status: 'in_progress', items: [] })));
+
+  const measure = async (workflowId: string) => {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    return { events: events.length, bytes: Buffer.byteLength(historyToJSON(history)), activities: events.filter((e) => e.activityTaskScheduledEventAttributes).length };
+  };
+
+  await Promise.all([
+    worker.runUntil(
+      bareWorker.runUntil(async () => {
+        let work = 3;
+        for (let i = 0; i < n; i++) {
+          // The real pipeline: submit through the API, every office approves as soon as its item is in review.
+          let started = process.hrtime.bigint();
+          const app = s.application();
+          await s.recordDelivery(app);
+          const auth = `Bearer ${await s.applicantToken(app)}`;
+          const t0 = process.hrtime.bigint();
+          const created = await s.api.post('/api/cases').set('authorization', auth).send(app);
+          postCase.push(ms(t0));
+          const caseId = created.body.caseId as string;
+          for (const stage of ORDER) {
+            await s.waitForItems(caseId, Object.fromEntries(stage.map(([item]) => [item, 'in_review'])));
+            await Promise.all(stage.map(([item, department]) => s.decide(caseId, item, department, 'approve')));
+          }
+          await env.client.workflow.getHandle(caseId).result();
+          const realMs = ms(started);
+          for (let k = 0; k < 5; k++) {
+            const t = process.hrtime.bigint();
+            await s.api.get(`/api/cases/${caseId}`).set('authorization', auth);
+            getCase.push(ms(t));
+            const b = process.hrtime.bigint();
+            await plain.get(`/x/${caseId}`);
+            bareRoute.push(ms(b));
+          }
+          const m = await measure(caseId);
+          real.push({ ms: realMs, ...m });
+          realIds.push(caseId);
+          // As many activities per item as the real case ran (less the licence), spread evenly.
+          work = Math.max(0, Math.round(m.activities / 5) - 1);
+
+          // The bare workflow of the same shape, right after, on the same server.
+          started = process.hrtime.bigint();
+          const id = `bench-bare-${process.pid}-${i}`;
+          const t1 = process.hrtime.bigint();
+          const handle = await env.client.workflow.start(bareCaseWorkflow, { workflowId: id, taskQueue: bareQueue, args: [{ work }] });
+          startBare.push(ms(t1));
+          for (const stage of ORDER) await Promise.all(stage.map(([item]) => handle.executeUpdate(bareDecide, { args: [{ item }] })));
+          await handle.result();
+          bare.push({ ms: ms(started), ...(await measure(id)) });
+          process.stderr.write(`  case ${i + 1}/${n}: pipeline ${realMs.toFixed(0)} ms, bare ${bare.at(-1)!.ms.toFixed(0)} ms\n`);
+        }
+      }),
+    ),
+  ]);
+
+  // Replay: the service's replayer (worker/replay.ts: histories fetched one by one, replayers
+  // side by side) against the SDK alone on the same histories already in memory, one replayer.
+  const ids = Array.from({ length: 3 }, () => realIds).flat();
+  const fetched = await Promise.all(ids.map(async (workflowId) => ({ workflowId, history: await env.client.workflow.getHandle(workflowId).fetchHistory() })));
+  let t = process.hrtime.bigint();
+  let sdkFailures = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: env.bundle, dataConverter: dataConverter(env.config) }, fetched)) if (result.error) sdkFailures++;
+  const sdkRate = (1000 * fetched.length) / ms(t);
+  t = process.hrtime.bigint();
+  const report = await replayCases({ client: env.client, db: env.db.db, config: env.config, bundle: env.bundle, caseIds: ids });
+  const serviceRate = (1000 * ids.length) / ms(t);
+  if (sdkFailures || report.failures.length) throw new Error(`replay failures: SDK ${sdkFailures}, service ${JSON.stringify(report.failures)}`);
+
+  // Memory: this process (worker, API and client together) before and after `open` cases
+  // wait for their reviews, each with its items in review at the hospital.
+  const mib = () => process.memoryUsage().rss / 1_048_576;
+  let rssBefore = mib();
+  let rssAfter = rssBefore;
+  if (open > 1) {
+    const { worker: holding } = await newWorker(env, { taskQueue: s.taskQueue });
+    await holding.runUntil(async () => {
+      const waiting: string[] = [];
+      // The worker's own start (its thread, the workflow code) is counted before, with one case open.
+      const first = s.application();
+      await s.recordDelivery(first);
+      await s.waitForItems(await s.submit(first), { birth_certificate: 'in_review' });
+      rssBefore = mib();
+      for (let i = 1; i < open; i++) {
+        const app = s.application();
+        await s.recordDelivery(app);
+        waiting.push(await s.submit(app));
+      }
+      await s.waitForItems(waiting.at(-1)!, { birth_certificate: 'in_review' });
+      rssAfter = mib();
+    });
+  }
+
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const row = (what: string, value: number, baseline: number, unit: string, target: string, ok: boolean) =>
+    `| ${what} | ${value.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${baseline.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${(value / baseline).toFixed(2)} | ${target} | ${ok ? 'met' : 'NOT met'} |`;
+  const throughput = (runs: typeof real) => (1000 * runs.length) / runs.reduce((a, r) => a + r.ms, 0);
+  const lines = [
+    `| figure (${n} cases, interleaved) | pipeline | bare baseline | ratio | target | |`,
+    '|---|---|---|---|---|---|',
+    `| case throughput, one case at a time | ${throughput(real).toFixed(2)} cases/s | ${throughput(bare).toFixed(2)} cases/s | ${(throughput(real) / throughput(bare)).toFixed(2)} | ≥ 0.9 | ${throughput(real) / throughput(bare) >= 0.9 ? 'met' : 'NOT met'} |`,
+    row('history bytes per case', avg(real.map((r) => r.bytes)), avg(bare.map((r) => r.bytes)), 'B', '≤ 1.2', avg(real.map((r) => r.bytes)) <= 1.2 * avg(bare.map((r) => r.bytes))),
+    row('history events per case', avg(real.map((r) => r.events)), avg(bare.map((r) => r.events)), 'events', '≤ 1.2', avg(real.map((r) => r.events)) <= 1.2 * avg(bare.map((r) => r.events))),
+    row('POST /api/cases p50 vs bare workflow.start', quantile(postCase, 0.5), quantile(startBare, 0.5), 'ms', '≤ 1.3', quantile(postCase, 0.5) <= 1.3 * quantile(startBare, 0.5)),
+    row('GET /api/cases/:id p50 vs bare Express route', quantile(getCase, 0.5), quantile(bareRoute, 0.5), 'ms', '≤ 2', quantile(getCase, 0.5) <= 2 * quantile(bareRoute, 0.5)),
+    `| replay, histories/s (${ids.length} histories) | ${serviceRate.toFixed(1)} /s | ${sdkRate.toFixed(1)} /s (SDK alone, one replayer) | ${(serviceRate / sdkRate).toFixed(2)} | ≥ 40 /s | ${serviceRate >= 40 ? 'met' : 'NOT met'} |`,
+    row('GET /api/cases/:id p99 vs bare Express route', quantile(getCase, 0.99), quantile(bareRoute, 0.99), 'ms', '(shown)', true),
+  ];
+  console.log(lines.join('\n'));
+  if (open > 1) {
+    const perCase = (rssAfter - rssBefore) / (open - 1);
+    console.log(
+      `| process RSS with ${open} open cases (worker + API, cache ${env.config.worker.maxCachedWorkflows}) | ${rssAfter.toFixed(0)} MiB | ${rssBefore.toFixed(0)} MiB with one | ${(rssAfter / rssBefore).toFixed(2)} | 100 k open ≤ 1 GiB | ${rssBefore + perCase * Math.min(100_000, env.config.worker.maxCachedWorkflows) <= 1024 ? 'met' : 'NOT met'} (${perCase.toFixed(2)} MiB per cached case; beyond the cache, cases are not in memory) |`,
+    );
+  }
+  console.log(`\nactivities per case: pipeline ${avg(real.map((r) => r.activities)).toFixed(0)}, bare ${avg(bare.map((r) => r.activities)).toFixed(0)}`);
+  await mochaGlobalTeardown();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
