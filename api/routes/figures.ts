@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { retryRead } from '../../db/client';
 import { caseFigures, deliveriesOf, type DeliveryRecord } from '../../domain/figures';
 import { regionSchema } from '../../policy/application';
+import { DEPARTMENTS } from '../../policy/types';
 import { principal } from '../auth';
+import { HttpError } from '../errors';
 import type { ApiDeps } from '../deps';
 import { Routes } from '../route-registry';
 import { instant } from './sla';
@@ -16,7 +18,12 @@ const REGISTER_TIMEOUT_MS = 5_000;
 
 const figuresQuery = (regions?: readonly string[]) =>
   z
-    .object({ from: instant(false).optional(), to: instant(true).optional(), region: regionSchema(regions).optional() })
+    .object({
+      from: instant(false).optional(),
+      to: instant(true).optional(),
+      region: regionSchema(regions).optional(),
+      department: z.enum(DEPARTMENTS).optional().meta({ description: 'the cases with an item of this department (a department supervisor: their own only)' }),
+    })
     .refine((w) => !w.from || !w.to || w.from < w.to, { path: ['to'], message: 'must be after from' });
 
 const ratio = (description: string) => z.number().min(0).max(1).nullable().meta({ description: `${description}; null when there is nothing to count` });
@@ -70,7 +77,12 @@ export function figuresRouter(deps: ApiDeps): Routes {
     const who = principal(req);
     const to = query.to ?? new Date(deps.now ? deps.now().getTime() : Date.now());
     const from = query.from ?? new Date(to.getTime() - DEFAULT_DAYS * 86_400_000);
-    const scope = who.role === 'supervisor' ? { department: who.department, division: who.division } : {};
+    // Per department as the reform reports them; a department supervisor sees only their own.
+    if (who.role === 'supervisor' && who.department && query.department && query.department !== who.department) {
+      throw new HttpError(403, 'forbidden', `a ${who.department} supervisor sees the ${who.department} department only`);
+    }
+    const department = who.role === 'supervisor' ? (who.department ?? query.department) : query.department;
+    const scope = { department, division: who.role === 'supervisor' ? who.division : undefined };
     // The register is narrowed like the cases: to the supervisor's division, or the region's.
     const regionPrefix = query.region ? (await packs.catalogue()).current(query.region).divisionPrefix : '';
     const division = (scope.division ?? '').length > regionPrefix.length ? scope.division! : regionPrefix;

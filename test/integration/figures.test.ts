@@ -125,6 +125,15 @@ describe('the figures', function () {
       },
     });
 
+    // Per department: every case asked for the hospital's certificate, only A for the health office's guidance.
+    const figuresOf = async (department: string, auth = supervisor) =>
+      api.get(`/api/metrics/cases?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&region=lanzhou&department=${department}`).set('authorization', auth);
+    assert.equal((await figuresOf('hospital')).body.cases, 4);
+    assert.equal((await figuresOf('health')).body.cases, 1);
+    const policeChief = `Bearer ${await s.auth({ sub: 'chief-anning', role: 'supervisor', department: 'police', division: DIVISION })}`;
+    assert.equal((await figuresOf('hospital', policeChief)).status, 403);
+    assert.equal((await figuresOf('police', policeChief)).status, 200);
+
     const wrongOrder = await api.get(`/api/metrics/cases?from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`).set('authorization', supervisor);
     assert.equal(wrongOrder.status, 400);
     const applicant = await api.get('/api/metrics/cases').set('authorization', `Bearer ${await s.auth({ sub: 'someone', role: 'applicant' })}`);
