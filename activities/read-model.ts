@@ -98,6 +98,11 @@ function excluded(table: PgTable, key: string[]) {
 /** One statement per table, in one transaction; nothing at all when a newer revision is there already. */
 async function project(db: Db, caseId: string, changes: CaseChanges, events: RecordedEvent[]): Promise<void> {
   const { revision } = changes;
+  // Read before the transaction, never inside it on `db`: a transaction waiting on a second
+  // connection from its own pool deadlocks the pool once every connection holds such a
+  // transaction (the 200-case chaos run wedged its worker that way).
+  const ended = changes.items.some((it) => it.status === 'completed' && it.decidedAt) || changes.case?.closedAt !== undefined;
+  const calendar = ended ? await currentCalendar(db) : undefined;
   await db.transaction(async (tx) => {
     const { case: row } = changes;
     // Counted in the statement guarded by the revision: a retried projection adds nothing twice.
@@ -130,8 +135,6 @@ async function project(db: Db, caseId: string, changes: CaseChanges, events: Rec
 
     // Working days from submission (domain/calendar), for what just ended: the figures read them as columns.
     const submittedAt = written[0].submittedAt;
-    const ended = changes.items.some((it) => it.status === 'completed' && it.decidedAt) || (row?.closedAt !== undefined);
-    const calendar = ended ? await currentCalendar(db) : undefined;
     const workingDaysSince = (iso?: string) => (calendar && iso ? workingMsBetween(submittedAt, new Date(iso), calendar) / DAY_MS : null);
     if (row?.closedAt) {
       await tx.update(cases).set({ workingDaysToClose: workingDaysSince(row.closedAt) }).where(eq(cases.caseId, caseId));

@@ -13,7 +13,10 @@ export interface Database {
 }
 
 export function openDatabase(url: string, options: { max?: number; applicationName?: string } = {}): Database {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, ...(options.applicationName && { connection: { application_name: options.applicationName } }) });
+  // A transaction left waiting on its client is ended by the server after 30 s, so that a
+  // bug of that kind fails an activity (which retries) instead of holding the pool for ever.
+  const connection = { idle_in_transaction_session_timeout: 30_000, ...(options.applicationName && { application_name: options.applicationName }) };
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection });
   return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
 }
 
