@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
@@ -87,6 +87,9 @@ export async function updateCase<Arg, Ret = CaseView>(
       return { done: true, value: await started.result() };
     } catch (err) {
       if (abandon.signal.aborted) return { done: false };
+      // The engine's own wait for the update ran out (a busy or restarting worker): the
+      // outcome is unknown, so the caller looks at the case, as past our own bound.
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { done: false };
       throw await refusal(err, handle, db, closedError);
     }
   });

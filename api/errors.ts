@@ -63,7 +63,8 @@ export function errorHandler(logger: Logger) {
     }
     // Logged by path only: bodies can hold personal data.
     // The error's name and code, never its message: a database driver's message carries its query parameters.
-    logger.error({ err: { name: (err as Error)?.name, code: (err as { code?: unknown })?.code }, reqId: req.id, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error');
+    // (Not under `err.name`: the logger redacts every `*.name`, a person's name as much as an error's.)
+    logger.error({ errorName: (err as Error)?.name, errorCode: (err as { code?: unknown })?.code, reqId: req.id, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error');
     res.status(500).json({ error: 'internal', message: 'something went wrong; the case is safe, try again' });
   };
 }
