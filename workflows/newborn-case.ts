@@ -636,26 +636,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       resolveBreach(it);
 
       if (decision.decision === 'approve') {
-        // Once a case worker approved, the licence is issued even if the parents withdraw meanwhile.
-        issuing++;
-        try {
-          it.licence = await CancellationScope.nonCancellable(() =>
-            issueLicence({
-              caseId: input.caseId,
-              item: it.key,
-              type: it.definition.licenceType,
-              issuer: it.department,
-              issuerInstitution: it.institution,
-              subject: concernsOf(it.definition),
-              motherIdNumber: application.mother.idNumber,
-              bornAt: applicationFor(it).delivery.bornAt,
-              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : applicationFor(it).child.name,
-              ...(it.child !== undefined && { child: it.child }),
-            }),
-            );
-        } finally {
-          issuing--;
-        }
+        it.licence = await issueFor(it);
         it.status = 'completed';
         record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
         notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
@@ -899,26 +880,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       resolveBreach(it);
 
       if (decision.decision === 'approve') {
-        // Once approved, the licence is issued even if the parents withdraw meanwhile.
-        issuing++;
-        try {
-          it.licence = await CancellationScope.nonCancellable(() =>
-            issueLicence({
-              caseId: input.caseId,
-              item: it.key,
-              type: it.definition.licenceType,
-              issuer: it.department,
-              issuerInstitution: it.institution,
-              subject: concernsOf(it.definition),
-              motherIdNumber: application.mother.idNumber,
-              bornAt: applicationFor(it).delivery.bornAt,
-              subjectName: concernsOf(it.definition) === 'mother' ? application.mother.name : applicationFor(it).child.name,
-              ...(it.child !== undefined && { child: it.child }),
-            }),
-          );
-        } finally {
-          issuing--;
-        }
+        it.licence = await issueFor(it);
         Object.assign(it, { status: 'completed', decision: undefined });
         record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
         notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
@@ -966,9 +928,21 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     notifyApplicant(it, 'payment_needed', { amountFen });
     await condition(() => it.paid !== undefined);
     Object.assign(it, { decidedBy: 'applicant', decidedAt: now() });
+    it.licence = await issueFor(it);
+    it.status = 'completed';
+    record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
+    notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
+  }
+
+  /**
+   * Issues the item's licence to its subject (the mother, or the item's child). Not
+   * cancellable, and counted in `issuing`: once decided, the licence is issued even if
+   * the parents withdraw meanwhile, and the withdrawal waits for it.
+   */
+  async function issueFor(it: ItemState) {
     issuing++;
     try {
-      it.licence = await CancellationScope.nonCancellable(() =>
+      return await CancellationScope.nonCancellable(() =>
         issueLicence({
           caseId: input.caseId,
           item: it.key,
@@ -985,9 +959,6 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     } finally {
       issuing--;
     }
-    it.status = 'completed';
-    record('licence_issued', { item: it.key, detail: { number: it.licence.number, type: it.licence.type } });
-    notifyApplicant(it, 'item_approved', { licenceNumber: it.licence.number });
   }
 
   /** Posts the item's paper document when the family chose EMS (SHIPMENTS); the licence exists, so a withdrawal waits for the parcel too. */
