@@ -159,13 +159,22 @@ function registrationParentProblem(
     return undefined;
   };
 
+  return chosenParentAdvice(chosen, obstacle, regional ? region : undefined);
+}
+
+/**
+ * The answer when the chosen parent cannot take the child: why, then what to do, which
+ * is to choose the other parent when they can, else to ask the police station (of `place`
+ * when the rule is a regional one).
+ */
+function chosenParentAdvice(chosen: Side, obstacle: (side: Side) => string | undefined, place: string | undefined): string | undefined {
   const why = obstacle(chosen);
   if (why === undefined) return undefined;
   const alternative = other(chosen);
   const advice =
     obstacle(alternative) === undefined
       ? `请将落户对象改为随${SIDE_NAME[alternative]}落户。`
-      : `父母双方目前都不能为孩子${regional ? `在${region}` : ''}申报出生登记，请到户籍所在地公安派出所咨询。`;
+      : `父母双方目前都不能为孩子${place ? `在${place}` : ''}申报出生登记，请到户籍所在地公安派出所咨询。`;
   return `选择的落户对象（随${SIDE_NAME[chosen]}）不能为孩子申报出生登记：${why}。${advice}`;
 }
 
@@ -319,14 +328,7 @@ function registrationRuleProblem(
     }
     return undefined;
   };
-  const why = obstacle(chosen);
-  if (why === undefined) return undefined;
-  const alternative = other(chosen);
-  const advice =
-    obstacle(alternative) === undefined
-      ? `请将落户对象改为随${SIDE_NAME[alternative]}落户。`
-      : `父母双方目前都不能为孩子${divisionPrefix ? `在${region}` : ''}申报出生登记，请到户籍所在地公安派出所咨询。`;
-  return `选择的落户对象（随${SIDE_NAME[chosen]}）不能为孩子申报出生登记：${why}。${advice}`;
+  return chosenParentAdvice(chosen, obstacle, divisionPrefix ? region : undefined);
 }
 
 /**
