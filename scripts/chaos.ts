@@ -75,6 +75,8 @@ interface RequestRecord {
   route: string;
   status: number;
   ms: number;
+  /** A 503 that says when to come back: the bounded answer while Temporal is away, not a fault. */
+  retryAfter?: boolean;
 }
 
 /** The HTTP side: every request timed and its status kept. */
@@ -93,7 +95,7 @@ class Http {
         signal: AbortSignal.timeout(120_000),
       });
       const text = await res.text();
-      this.records.push({ method, route, status: res.status, ms: performance.now() - started });
+      this.records.push({ method, route, status: res.status, ms: performance.now() - started, ...(res.status === 503 && res.headers.has('retry-after') && { retryAfter: true }) });
       let parsed: unknown = text;
       try {
         parsed = JSON.parse(text);
@@ -482,7 +484,8 @@ run(async () => {
 
     const counts = await statusCounts();
     const closed = Object.entries(counts).filter(([s]) => CLOSED.has(s)).reduce((a, [, n]) => a + n, 0);
-    const fiveXX = http.records.filter((r) => r.status >= 500);
+    const fiveXX = http.records.filter((r) => r.status >= 500 && !r.retryAfter);
+    const comeBack = http.records.filter((r) => r.retryAfter);
     const byStatus = fiveXX.reduce<Record<number, number>>((a, r) => ({ ...a, [r.status]: (a[r.status] ?? 0) + 1 }), {});
     const fiveXXRoutes = fiveXX.reduce<Record<string, number>>((a, r) => ({ ...a, [`${r.status} ${r.route}`]: (a[`${r.status} ${r.route}`] ?? 0) + 1 }), {});
     const slowest = http.records.filter((r) => r.status > 0).sort((a, b) => b.ms - a.ms)[0];
@@ -497,7 +500,8 @@ run(async () => {
       `duplicate department effects  ${duplicateEffects} (of ${departmentEffects} applications; ${simStats.replays} retried calls answered from the idempotency record)`,
       `duplicate licences            ${licenceDuplicates} (of ${licences})`,
       `read-model mismatches         ${mismatches.length}`,
-      `5xx answers                   ${fiveXX.length}${fiveXX.length ? ` ${JSON.stringify(byStatus)} ${JSON.stringify(fiveXXRoutes)}` : ''}`,
+      `5xx answers (faults)          ${fiveXX.length}${fiveXX.length ? ` ${JSON.stringify(byStatus)} ${JSON.stringify(fiveXXRoutes)}` : ''}`,
+      `503 with Retry-After          ${comeBack.length}${comeBack.length ? ` ${JSON.stringify(comeBack.reduce<Record<string, number>>((a, r) => ({ ...a, [r.route]: (a[r.route] ?? 0) + 1 }), {}))}` : ''}: the bounded answer while Temporal is away (DESIGN: retry later), not counted above`,
       `no answer (time-out, reset)   ${http.noAnswer}`,
       `requests                      ${http.records.length} (${decisions} approvals)`,
       `slowest request               ${slowest ? `${slowest.route} ${(slowest.ms / 1000).toFixed(1)} s (${slowest.status})` : 'none'}`,
