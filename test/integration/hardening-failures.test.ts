@@ -4,13 +4,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { activityFailure } from '../../activities/guard';
-import { caseIdFor, personKey } from '../../domain/identity';
-import { maskIdNumber } from '../../policy/id-number';
-import { itemsOf } from '../../policy/packs';
 import { shippedCatalogue } from '../../policy/pack-files';
 import { ACTIVITY_FAILURES } from '../../runtime/failures';
-import { WORKFLOW_TYPE, type CaseInput } from '../../workflows/messages';
-import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
 import { Scenario, itemOf } from './scenario';
 
 // Issue 12 §1 (defence in depth) and §2: data a store refuses does not wedge a case, and
@@ -56,34 +51,10 @@ describe('data a store refuses', function () {
     const app = s.application();
     const childName = `王\u0000${Date.now()}宝`;
     app.child = { ...app.child, name: childName };
-    const caseId = caseIdFor(s.env.config.idHashKey, app.mother.idNumber, app.delivery.bornAt);
-    const input: CaseInput = {
-      caseId,
-      application: app,
-      pack,
-      items: itemsOf(pack),
-      submittedAt: new Date().toISOString(),
-      applicantHash: personKey(s.env.config.idHashKey, app.applicant.idNumber),
-      applicantMasked: maskIdNumber(app.applicant.idNumber),
-    };
-    await s.recordDelivery(app);
-    await s.env.client.workflow.start(WORKFLOW_TYPE, {
-      workflowId: caseId,
-      taskQueue: s.taskQueue,
-      args: [input],
-      typedSearchAttributes: [
-        { key: caseRegionKey, value: pack.region },
-        { key: caseStatusKey, value: 'in_progress' },
-        { key: policyVersionKey, value: pack.version },
-      ],
-    });
+    const caseId = await s.startPastTheApi(app, pack);
     await s.run(async () => {
       // No API projected this case on submission: it appears with the workflow's first projection.
-      const auditor = `Bearer ${await s.auth({ sub: 'auditor-1', role: 'auditor' })}`;
-      for (let tries = 0; (await s.api.get(`/api/cases/${caseId}`).set('authorization', auditor)).status === 404; tries++) {
-        assert.ok(tries < 200, 'the workflow projects the case');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await s.waitForCase(caseId);
       await s.waitForItems(caseId, { birth_certificate: 'in_review' });
       const decided = await s.decide(caseId, 'birth_certificate', 'hospital', 'approve');
       assert.ok([200, 202].includes(decided.status), `${decided.status} ${JSON.stringify(decided.body)}`);

@@ -1,18 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { caseIdFor, childKey, personKey } from '../../domain/identity';
+import { childKey } from '../../domain/identity';
 import { PackVersionConflictError, createPackRegistry } from '../../db/packs';
 import { licences } from '../../db/schema';
-import { maskIdNumber } from '../../policy/id-number';
 import { SHIPPED_PACKS_DIR, loadPackFiles, shippedCatalogue, shippedPacks } from '../../policy/pack-files';
 import { packDocument } from '../../policy/pack-schema';
 import { itemDefinition, itemsOf } from '../../policy/packs';
 import type { Application, ItemCode, ItemDefinition, PolicyPack, PublishedPack, Region } from '../../policy/types';
 import { sampleApplication } from '../../scripts/sample-application';
 import { uniqueSeq } from '../applicants';
-import { WORKFLOW_TYPE, type CaseInput, type CaseView } from '../../workflows/messages';
-import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
+import type { CaseInput, CaseView } from '../../workflows/messages';
 import { dataConverter } from '../../runtime/temporal';
 import { Scenario, itemOf, statusOf } from './scenario';
 
@@ -282,35 +280,11 @@ describe('policy packs', function () {
     const app = sampleApplication({ region: 'lanzhou', seq: uniqueSeq() });
     const pack = oldShape(shippedCatalogue().current('lanzhou'));
     pack.items = pack.items.map((i) => (i.item === 'vaccination_certificate' ? { ...i, reviewRequired: false } : i));
-    const caseId = caseIdFor(s.env.config.idHashKey, app.mother.idNumber, app.delivery.bornAt);
-    const input: CaseInput = {
-      caseId,
-      application: app,
-      pack,
-      items: itemsOf(pack),
-      submittedAt: new Date().toISOString(),
-      applicantHash: personKey(s.env.config.idHashKey, app.applicant.idNumber),
-      applicantMasked: maskIdNumber(app.applicant.idNumber),
-    };
-    await s.recordDelivery(app);
     // Started as the API started cases before packs were data.
-    await s.env.client.workflow.start(WORKFLOW_TYPE, {
-      workflowId: caseId,
-      taskQueue: s.taskQueue,
-      args: [input],
-      typedSearchAttributes: [
-        { key: caseRegionKey, value: pack.region },
-        { key: caseStatusKey, value: 'in_progress' },
-        { key: policyVersionKey, value: pack.version },
-      ],
-    });
+    const caseId = await s.startPastTheApi(app, pack);
     await s.run(async () => {
       // No API projected this case on submission: it appears with the workflow's first projection.
-      const auditor = `Bearer ${await s.auth({ sub: 'auditor-1', role: 'auditor' })}`;
-      for (let tries = 0; (await s.api.get(`/api/cases/${caseId}`).set('authorization', auditor)).status === 404; tries++) {
-        assert.ok(tries < 100, 'the workflow projects the case');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await s.waitForCase(caseId);
       const first = await s.waitForItems(caseId, { birth_certificate: 'in_review', vaccination_certificate: 'completed' });
       assert.equal(itemOf(first, 'vaccination_certificate').decidedBy, 'system', 'reviewRequired: false still lets the item through');
       assert.ok(itemOf(first, 'birth_certificate').deadline, 'the pack-wide SLA applies');

@@ -3,9 +3,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Principal } from '../../api/auth';
-import type { Application, Department, ItemCode, ItemStatus } from '../../policy/types';
+import { caseIdFor, personKey } from '../../domain/identity';
+import { maskIdNumber } from '../../policy/id-number';
+import { itemsOf } from '../../policy/packs';
+import type { Application, Department, ItemCode, ItemStatus, PolicyPack } from '../../policy/types';
 import { sampleApplication } from '../../scripts/sample-application';
-import type { CaseView } from '../../workflows/messages';
+import { WORKFLOW_TYPE, type CaseInput, type CaseView } from '../../workflows/messages';
+import { caseRegionKey, caseStatusKey, policyVersionKey } from '../../workflows/search-attributes';
 import { eventually } from '../eventually';
 import { newWorker, testEnv, token, type TestEnv } from '../harness';
 
@@ -82,6 +86,45 @@ export class Scenario {
     const res = await this.api.post('/api/cases').set('authorization', `Bearer ${await this.applicantToken(app)}`).send(app);
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.caseId;
+  }
+
+  /**
+   * Starts a case on the engine as another client of it could, past the API's checks (and
+   * without the row the API writes on submission): the delivery is recorded, the case ID is
+   * the one the API would give. Resolves once the workflow has projected the case.
+   */
+  async startPastTheApi(app: Application, pack: PolicyPack): Promise<string> {
+    const caseId = caseIdFor(this.env.config.idHashKey, app.mother.idNumber, app.delivery.bornAt);
+    const input: CaseInput = {
+      caseId,
+      application: app,
+      pack,
+      items: itemsOf(pack),
+      submittedAt: new Date().toISOString(),
+      applicantHash: personKey(this.env.config.idHashKey, app.applicant.idNumber),
+      applicantMasked: maskIdNumber(app.applicant.idNumber),
+    };
+    await this.recordDelivery(app);
+    await this.env.client.workflow.start(WORKFLOW_TYPE, {
+      workflowId: caseId,
+      taskQueue: this.taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: caseRegionKey, value: pack.region },
+        { key: caseStatusKey, value: 'in_progress' },
+        { key: policyVersionKey, value: pack.version },
+      ],
+    });
+    return caseId;
+  }
+
+  /** Polls until the read model holds the case (a case started past the API appears with its first projection). */
+  async waitForCase(caseId: string): Promise<CaseView> {
+    const auditor = `Bearer ${await this.auth({ sub: 'auditor-1', role: 'auditor' })}`;
+    return eventually(async () => {
+      const res = await this.api.get(`/api/cases/${caseId}`).set('authorization', auditor);
+      return res.status === 200 && (res.body as CaseView);
+    }, 'the workflow projects the case');
   }
 
   async view(caseId: string): Promise<CaseView> {
