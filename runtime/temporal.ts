@@ -30,6 +30,20 @@ export function dataConverter(config: Config): DataConverter {
   return { payloadCodecs: [new EncryptionCodec(config.payloadKeys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
+/**
+ * For replays: reads the history's payloads as the service does, but leaves the
+ * payloads of the commands the code produces as they are. A replay compares the
+ * commands with the history by kind and sequence and sends nothing anywhere, so
+ * encrypting and compressing them again (a tenth of a replay's time) is wasted.
+ */
+export function replayDataConverter(config: Config): DataConverter {
+  const codec = new EncryptionCodec(config.payloadKeys);
+  return {
+    payloadCodecs: [{ encode: async (payloads) => payloads, decode: (payloads) => codec.decode(payloads) }],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
+}
+
 export async function connectWorker(config: Config, address?: string): Promise<NativeConnection> {
   return NativeConnection.connect(connectionOptions(config, address));
 }

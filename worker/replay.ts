@@ -7,7 +7,7 @@ import { sweepClosedCases } from './archiver';
 import type { Db } from '../db/client';
 import type { Config } from '../runtime/config';
 import { loadCaseHistory } from '../domain/history';
-import { dataConverter } from '../runtime/temporal';
+import { replayDataConverter } from '../runtime/temporal';
 
 // Replays case histories against the workflow code deployed today: a case that no
 // longer replays would fail the day a worker picks it up again (or an auditor asks
@@ -70,7 +70,7 @@ export async function replayCases(options: ReplayOptions): Promise<ReplayReport>
   // A replayer's thread takes most of a second to load the workflow code: a few cases
   // are quicker on one (at least MIN_PER_REPLAYER each, unless told otherwise).
   const parallelism = Math.max(1, Math.min(options.parallelism ?? Math.min(config.replayParallelism, Math.ceil(total / MIN_PER_REPLAYER)), total));
-  const replayOptions = { workflowBundle: bundle, dataConverter: dataConverter(config), ...(parallelism > 1 && { debugMode: false, workflowThreadPoolSize: 1 }) };
+  const replayOptions = { workflowBundle: bundle, dataConverter: replayDataConverter(config), ...(parallelism > 1 && { debugMode: false, workflowThreadPoolSize: 1 }) };
   const source = histories();
   let stopped = false;
   let replayed = 0;
