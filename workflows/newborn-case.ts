@@ -122,6 +122,15 @@ export const CHILDREN_PATCH = 'CHILDREN';
  */
 export const NEEDS_ATTENTION_PATCH = 'NEEDS_ATTENTION';
 
+/**
+ * Issue 13 §2, decided once at the start: a step that the case's own next activity
+ * completes within moments (an item handed on, whose deadline or department receipt
+ * follows; a decision, whose licence follows) is not projected on its own but with
+ * that next step. An update still answers only once the read model shows what it did,
+ * and the close is projected at once. About half of a case's projections go.
+ */
+export const LEAN_PROJECTION_PATCH = 'LEAN_PROJECTION';
+
 // `needs_attention` ends an item's own flow: the items that need it go on without it (NEEDS_ATTENTION).
 const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'not_applied', 'ineligible', 'needs_attention']);
 const DELIVERY_REASONS: readonly (string | undefined)[] = Object.values(DELIVERY_RECORD_REASONS);
@@ -227,6 +236,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   const applicantSteps = patched(APPLICANT_STEPS_PATCH);
   const posting = patched(SHIPMENTS_PATCH);
   const supplementLimits = patched(SUPPLEMENT_LIMITS_PATCH);
+  const lean = patched(LEAN_PROJECTION_PATCH);
   const parcels: Parcel[] = [];
   const { pack } = input;
   /** The application as the case knows it: the applicant may correct it in a supplement (ITEMS_PATCH). */
@@ -256,12 +266,17 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
   let projectorDone = false;
   let eventSeq = 0;
   let unprojectedEvents: CaseEvent[] = [];
+  /** The last event waits for its next step before it is projected (LEAN_PROJECTION). */
+  let awaitingNextStep = false;
+  /** Update handlers waiting for the read model to show what they did. */
+  let waitingForProjection = 0;
   const breaches: Breach[] = [];
   const now = () => new Date().toISOString();
 
   function record<T extends CaseEventType>(type: T, fields: { item?: string; actor?: string; detail: CaseEventDetails[T] }): void {
     unprojectedEvents.push({ seq: ++eventSeq, at: now(), type, ...fields } as CaseEvent);
     revision++;
+    awaitingNextStep = false;
   }
 
   function view(): CaseView {
@@ -277,10 +292,24 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     };
   }
 
+  /**
+   * The event just recorded is projected with the case's next step, which the case's own
+   * activity brings within moments (LEAN_PROJECTION). Only for steps that cannot hang on
+   * a department: the deadline from the calendar, the licence from the licence store.
+   */
+  function projectWithNextStep(): void {
+    if (lean) awaitingNextStep = true;
+  }
+
   /** Resolves once the read model shows everything done so far (read-your-writes for the API). */
   async function projectedUpToNow(): Promise<void> {
     const target = revision;
-    await condition(() => projected >= target || projectorDone);
+    waitingForProjection++;
+    try {
+      await condition(() => projected >= target || projectorDone);
+    } finally {
+      waitingForProjection--;
+    }
   }
 
   /** Each row of the read model as last projected (JSON), so that a projection carries only what differs. */
@@ -313,7 +342,7 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
 
   async function projector(): Promise<void> {
     for (;;) {
-      await condition(() => revision > projected || closedAt !== undefined);
+      await condition(() => (revision > projected && (!awaitingNextStep || waitingForProjection > 0)) || closedAt !== undefined);
       if (revision === projected) {
         projectorDone = true;
         return;
@@ -832,6 +861,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
     const sections = [...sectionsOf(it.definition)];
     it.startedAt = now();
     record('item_started', { item: it.key, detail: { department: it.department, proofs: proofs.map((p) => p.number), institution: it.institution, sections, documents: it.documents.map((d) => d.name) } });
+    // Its deadline follows (an automatic item has none: its next step is the department's).
+    if (mode !== 'automatic') projectWithNextStep();
     notifyApplicant(it, 'item_started');
     await handOff(it);
     const { receiptId } = await submitItem({
@@ -877,6 +908,8 @@ export async function newbornCaseWorkflow(input: CaseInput): Promise<CaseView> {
       it.decidedBy = decision.actor.sub;
       it.decidedAt = now();
       record('item_decided', { item: it.key, actor: decision.actor.sub, detail: { decision: decision.decision, ...(decision.comment && { comment: decision.comment }), ...occurred } });
+      // An approval's licence follows.
+      if (decision.decision === 'approve') projectWithNextStep();
       resolveBreach(it);
 
       if (decision.decision === 'approve') {
