@@ -7,8 +7,6 @@ import { temporal } from '@temporalio/proto';
 
 const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
-const COMPRESSION = 'compression';
-const DEFLATE = 'deflate-raw';
 /**
  * Preset dictionaries by number, written once by scripts/payload-dictionary.ts from the
  * shapes of the golden histories' payloads and never changed after: a payload names the
@@ -17,7 +15,13 @@ const DEFLATE = 'deflate-raw';
  */
 const DICTIONARIES = new Map([[1, readFileSync(join(__dirname, 'payload-dictionary-1.bin'))]]);
 const CURRENT_DICTIONARY = 1;
-const COMPRESSED_WITH = `${DEFLATE};dict=${CURRENT_DICTIONARY}`;
+/**
+ * A compressed payload says so in its encoding, `binary/encrypted-z<dictionary>`: raw
+ * deflate with that preset dictionary, under the encryption. In the encoding rather than
+ * a metadata entry of its own, because a history holds hundreds of payloads, kept for ever.
+ */
+const COMPRESSED = /^binary\/encrypted-z(\d+)$/;
+const compressedEncoding = (dictionary: number) => `${ENCODING}-z${dictionary}`;
 const CIPHER = 'aes-256-gcm';
 /** Below this a payload (an item code, `{ ok: true }`) gains less from deflate than its marker costs. */
 const COMPRESS_FROM_BYTES = 64;
@@ -31,7 +35,7 @@ const MAX_INFLATED_BYTES = 4 * 1024 * 1024;
  *
  * Payloads are compressed before they are encrypted (ciphertext does not compress):
  * a case's history is kept for ever, and most of it is JSON that repeats its own keys.
- * Whether a payload was compressed is marked in its metadata, so payloads written
+ * Whether a payload was compressed is marked in its encoding, so payloads written
  * before compression (and small ones, left as they are) decode as they always did.
  */
 export class EncryptionCodec implements PayloadCodec {
@@ -57,9 +61,8 @@ export class EncryptionCodec implements PayloadCodec {
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
         metadata: {
-          [METADATA_ENCODING_KEY]: Buffer.from(ENCODING),
+          [METADATA_ENCODING_KEY]: Buffer.from(compressed ? compressedEncoding(CURRENT_DICTIONARY) : ENCODING),
           [KEY_ID]: Buffer.from(this.current.id),
-          ...(compressed && { [COMPRESSION]: Buffer.from(COMPRESSED_WITH) }),
         },
         data,
       };
@@ -68,8 +71,9 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
-      if (!encoding || Buffer.from(encoding).toString() !== ENCODING) return payload;
+      const encoding = Buffer.from(payload.metadata?.[METADATA_ENCODING_KEY] ?? []).toString();
+      const compressed = COMPRESSED.exec(encoding);
+      if (encoding !== ENCODING && !compressed) return payload;
       const keyId = Buffer.from(payload.metadata?.[KEY_ID] ?? []).toString();
       const key = this.keys.get(keyId);
       if (!key) throw new Error(`payload encrypted with unknown key id "${keyId}"`);
@@ -77,20 +81,13 @@ export class EncryptionCodec implements PayloadCodec {
       const decipher = createDecipheriv(CIPHER, key, data.subarray(0, 12));
       decipher.setAuthTag(data.subarray(data.length - 16));
       let plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
-      const compression = payload.metadata?.[COMPRESSION];
-      if (compression) {
-        plain = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES, ...inflateOptions(Buffer.from(compression).toString()) });
+      if (compressed) {
+        const dictionary = DICTIONARIES.get(Number(compressed[1]));
+        if (!dictionary) throw new Error(`payload compressed with unknown dictionary "${compressed[1]}"`);
+        plain = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES, dictionary });
       }
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }
 }
 
-function inflateOptions(method: string): { dictionary?: Buffer } {
-  const [name, dict] = method.split(';dict=');
-  if (name !== DEFLATE) throw new Error(`payload compressed with unknown method "${method}"`);
-  if (dict === undefined) return {};
-  const dictionary = DICTIONARIES.get(Number(dict));
-  if (!dictionary) throw new Error(`payload compressed with unknown dictionary "${dict}"`);
-  return { dictionary };
-}
