@@ -1,20 +1,25 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import express from 'express';
 import supertest from 'supertest';
 import type { ItemCode } from '../policy/types';
 import { dataConverter } from '../runtime/temporal';
-import { mochaGlobalTeardown, newWorker, testEnv } from '../test/harness';
+import { TEMPORAL_KIND, mochaGlobalTeardown, newWorker, testEnv, type TestEnv } from '../test/harness';
 import { Scenario } from '../test/integration/scenario';
 import { replayCases } from '../worker/replay';
-import { bareCaseWorkflow, bareDecide, type BareActivities } from './bare-workflow';
+import { bareCaseWorkflow, bareDecide } from './bare-workflow';
 
 // The pipeline against a bare workflow of the same shape (bench/bare-workflow.ts), on the
-// same Temporal dev server, interleaved case by case: throughput, history bytes and events
+// same Temporal server, interleaved case by case: throughput, history bytes and events
 // per case, and the API's latency against a bare Express route and a bare
-// `client.workflow.start`. Everything on loopback: the test harness's dev server, fresh
-// database and department simulator, torn down at the end.
+// `client.workflow.start`. Everything on loopback: the test harness's dev server (or,
+// with TEST_TEMPORAL=cluster, the production Temporal server), fresh database and
+// department simulator, torn down at the end. Each worker runs in a process of its own
+// (bench/worker-process.ts) so that its CPU per case is its own; BENCH_PROFILE_DIR=dir
+// writes their CPU profiles there.
 
 const ORDER: [ItemCode, 'hospital' | 'police' | 'medical_insurance' | 'hrss'][][] = [
   [
@@ -34,24 +39,57 @@ const REPLAYED = 120;
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
 const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 
+/** A worker in its own process (bench/worker-process.ts), so that its CPU time is its own. */
+async function workerProcess(env: TestEnv, kind: 'real' | 'bare', taskQueue: string) {
+  const child = fork(require.resolve('./worker-process'), [kind, taskQueue, env.simulator.url], {
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}/${kind}`] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      TEMPORAL_ADDRESS: env.devServer.address,
+      TEMPORAL_NAMESPACE: env.config.namespace,
+      DATABASE_URL: env.config.databaseUrl,
+      PAYLOAD_KEY: env.config.payloadKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+      ID_HASH_KEY: env.config.idHashKey,
+      AUTH_SECRET: env.config.authSecret,
+      WORKER_MAX_CACHED_WORKFLOWS: String(env.config.worker.maxCachedWorkflows),
+    },
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { ready?: boolean }) => m.ready && resolve());
+    child.once('exit', (code) => reject(new Error(`the ${kind} worker process ended (${code}) before it was ready`)));
+  });
+  await ready;
+  return {
+    /** User and system CPU of the process so far, in ms. */
+    async cpuMs(): Promise<number> {
+      const answer = new Promise<number>((resolve) => child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1000)));
+      child.send('cpu');
+      return answer;
+    },
+    async stop(): Promise<void> {
+      const exited = once(child, 'exit');
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
 async function main() {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' } } });
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' }, concurrent: { type: 'string', default: '20' } } });
+  const concurrent = Number(values.concurrent);
+  if (!Number.isSafeInteger(concurrent) || concurrent < 0 || concurrent > 200) throw new Error('--concurrent: 0 to 200 cases in flight at once (0: no concurrent run)');
   const open = Number(values.open);
   if (!Number.isSafeInteger(open) || open < 0 || open > 5000) throw new Error('--open: 0 to 5,000 (0 or 1: no memory figure)');
   const n = Number(values.cases);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 500) throw new Error('--cases: 1 to 500');
+  if (!Number.isSafeInteger(n) || n < 2 || n > 500) throw new Error('--cases: 2 to 500 (the first warms the workers)');
   const env = await testEnv();
   const s = await Scenario.start();
   const bareQueue = `bench-bare-${process.pid}`;
-  const activities: BareActivities = { step: async () => ({ ok: true }), issue: async ({ item }) => ({ number: `${item}-${Date.now()}` }) };
-  const bareWorker = await Worker.create({
-    connection: env.connection,
-    taskQueue: bareQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflow'), logger: { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined, trace: () => undefined, log: () => undefined } as never }),
-    activities,
-    dataConverter: dataConverter(env.config),
-  });
-  const { worker } = await newWorker(env, { taskQueue: s.taskQueue });
+  // Each worker in its own process: the CPU per case below is the worker's alone.
+  const realWorker = await workerProcess(env, 'real', s.taskQueue);
+  const bareWorker = await workerProcess(env, 'bare', bareQueue);
   const real: { ms: number; events: number; bytes: number; activities: number }[] = [];
   const realIds: string[] = [];
   const bare: typeof real = [];
@@ -67,54 +105,75 @@ async function main() {
     return { events: events.length, bytes: Buffer.byteLength(historyToJSON(history)), activities: events.filter((e) => e.activityTaskScheduledEventAttributes).length };
   };
 
-  await Promise.all([
-    worker.runUntil(
-      bareWorker.runUntil(async () => {
-        let work = 3;
-        for (let i = 0; i < n; i++) {
-          // The real pipeline: submit through the API, every office approves as soon as its item is in review.
-          let started = process.hrtime.bigint();
-          const app = s.application();
-          await s.recordDelivery(app);
-          const auth = `Bearer ${await s.applicantToken(app)}`;
-          const t0 = process.hrtime.bigint();
-          const created = await s.api.post('/api/cases').set('authorization', auth).send(app);
-          postCase.push(ms(t0));
-          const caseId = created.body.caseId as string;
-          for (const stage of ORDER) {
-            await s.waitForItems(caseId, Object.fromEntries(stage.map(([item]) => [item, 'in_review'])));
-            await Promise.all(stage.map(([item, department]) => s.decide(caseId, item, department, 'approve')));
-          }
-          await env.client.workflow.getHandle(caseId).result();
-          const realMs = ms(started);
-          for (let k = 0; k < 5; k++) {
-            const t = process.hrtime.bigint();
-            await s.api.get(`/api/cases/${caseId}`).set('authorization', auth);
-            getCase.push(ms(t));
-            const b = process.hrtime.bigint();
-            await plain.get(`/x/${caseId}`);
-            bareRoute.push(ms(b));
-          }
-          const m = await measure(caseId);
-          real.push({ ms: realMs, ...m });
-          realIds.push(caseId);
-          // As many activities per item as the real case ran (less the licence), spread evenly.
-          work = Math.max(0, Math.round(m.activities / 5) - 1);
+  /** One real case through the API, every office approving as soon as its item is in review. */
+  const runReal = async (timed: boolean) => {
+    const started = process.hrtime.bigint();
+    const app = s.application();
+    await s.recordDelivery(app);
+    const auth = `Bearer ${await s.applicantToken(app)}`;
+    const t0 = process.hrtime.bigint();
+    const created = await s.api.post('/api/cases').set('authorization', auth).send(app);
+    if (timed) postCase.push(ms(t0));
+    const caseId = created.body.caseId as string;
+    for (const stage of ORDER) {
+      await s.waitForItems(caseId, Object.fromEntries(stage.map(([item]) => [item, 'in_review'])));
+      await Promise.all(stage.map(([item, department]) => s.decide(caseId, item, department, 'approve')));
+    }
+    await env.client.workflow.getHandle(caseId).result();
+    return { caseId, auth, ms: ms(started) };
+  };
+  /** The bare workflow of the same shape. */
+  let bareSeq = 0;
+  const runBare = async (work: number, timed: boolean) => {
+    const started = process.hrtime.bigint();
+    const id = `bench-bare-${process.pid}-${bareSeq++}`;
+    const t1 = process.hrtime.bigint();
+    const handle = await env.client.workflow.start(bareCaseWorkflow, { workflowId: id, taskQueue: bareQueue, args: [{ work }] });
+    if (timed) startBare.push(ms(t1));
+    for (const stage of ORDER) await Promise.all(stage.map(([item]) => handle.executeUpdate(bareDecide, { args: [{ item }] })));
+    await handle.result();
+    return { id, ms: ms(started) };
+  };
 
-          // The bare workflow of the same shape, right after, on the same server.
-          started = process.hrtime.bigint();
-          const id = `bench-bare-${process.pid}-${i}`;
-          const t1 = process.hrtime.bigint();
-          const handle = await env.client.workflow.start(bareCaseWorkflow, { workflowId: id, taskQueue: bareQueue, args: [{ work }] });
-          startBare.push(ms(t1));
-          for (const stage of ORDER) await Promise.all(stage.map(([item]) => handle.executeUpdate(bareDecide, { args: [{ item }] })));
-          await handle.result();
-          bare.push({ ms: ms(started), ...(await measure(id)) });
-          process.stderr.write(`  case ${i + 1}/${n}: pipeline ${realMs.toFixed(0)} ms, bare ${bare.at(-1)!.ms.toFixed(0)} ms\n`);
-        }
-      }),
-    ),
-  ]);
+  let work = 3;
+  let cpuFrom = { real: 0, bare: 0 };
+  for (let i = 0; i < n; i++) {
+    // The first pair warms both workers (code loaded, caches filled): CPU is counted after it.
+    if (i === 1) cpuFrom = { real: await realWorker.cpuMs(), bare: await bareWorker.cpuMs() };
+    const { caseId, auth, ms: realMs } = await runReal(true);
+    for (let k = 0; k < 5; k++) {
+      const t = process.hrtime.bigint();
+      await s.api.get(`/api/cases/${caseId}`).set('authorization', auth);
+      getCase.push(ms(t));
+      const b = process.hrtime.bigint();
+      await plain.get(`/x/${caseId}`);
+      bareRoute.push(ms(b));
+    }
+    const m = await measure(caseId);
+    real.push({ ms: realMs, ...m });
+    realIds.push(caseId);
+    // As many activities per item as the real case ran (less the licence), spread evenly.
+    work = Math.max(0, Math.round(m.activities / 5) - 1);
+    // The bare workflow of the same shape, right after, on the same server.
+    const { id, ms: bareMs } = await runBare(work, true);
+    bare.push({ ms: bareMs, ...(await measure(id)) });
+    process.stderr.write(`  case ${i + 1}/${n}: pipeline ${realMs.toFixed(0)} ms, bare ${bareMs.toFixed(0)} ms\n`);
+  }
+  const cpuPerCase = {
+    real: ((await realWorker.cpuMs()) - cpuFrom.real) / (n - 1),
+    bare: ((await bareWorker.cpuMs()) - cpuFrom.bare) / (n - 1),
+  };
+
+  // Throughput with many cases in flight: `concurrent` real cases at once, then as many bare ones.
+  const wall = async (run: () => Promise<unknown>) => {
+    const t = process.hrtime.bigint();
+    await run();
+    return ms(t);
+  };
+  const concurrentReal = concurrent > 0 ? await wall(() => Promise.all(Array.from({ length: concurrent }, () => runReal(false)))) : 0;
+  const concurrentBare = concurrent > 0 ? await wall(() => Promise.all(Array.from({ length: concurrent }, () => runBare(work, false)))) : 0;
+  if (concurrent > 0) process.stderr.write(`  ${concurrent} at once: pipeline ${concurrentReal.toFixed(0)} ms, bare ${concurrentBare.toFixed(0)} ms\n`);
+  await Promise.all([realWorker.stop(), bareWorker.stop()]);
 
   // Replay: the service's replayer (worker/replay.ts: histories fetched one by one, replayers
   // side by side) against the SDK alone on the same histories already in memory, one replayer.
@@ -159,9 +218,13 @@ async function main() {
     `| ${what} | ${value.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${baseline.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${(value / baseline).toFixed(2)} | ${target} | ${ok ? 'met' : 'NOT met'} |`;
   const throughput = (runs: typeof real) => (1000 * runs.length) / runs.reduce((a, r) => a + r.ms, 0);
   const lines = [
-    `| figure (${n} cases, interleaved) | pipeline | bare baseline | ratio | target | |`,
+    `| figure (${n} cases, interleaved; ${TEMPORAL_KIND === 'cluster' ? 'production Temporal server' : 'Temporal dev server'}) | pipeline | bare baseline | ratio | target | |`,
     '|---|---|---|---|---|---|',
     `| case throughput, one case at a time | ${throughput(real).toFixed(2)} cases/s | ${throughput(bare).toFixed(2)} cases/s | ${(throughput(real) / throughput(bare)).toFixed(2)} | ≥ 0.9 | ${throughput(real) / throughput(bare) >= 0.9 ? 'met' : 'NOT met'} |`,
+    ...(concurrent > 0
+      ? [`| case throughput, ${concurrent} cases at once | ${((1000 * concurrent) / concurrentReal).toFixed(2)} cases/s | ${((1000 * concurrent) / concurrentBare).toFixed(2)} cases/s | ${(concurrentBare / concurrentReal).toFixed(2)} | ≥ 0.9 | ${concurrentBare / concurrentReal >= 0.9 ? 'met' : 'NOT met'} |`]
+      : []),
+    row(`worker CPU per case (own process; ${n - 1} cases after the first)`, cpuPerCase.real, cpuPerCase.bare, 'ms', '≤ 1.5', cpuPerCase.real <= 1.5 * cpuPerCase.bare),
     row('history bytes per case', avg(real.map((r) => r.bytes)), avg(bare.map((r) => r.bytes)), 'B', '≤ 1.2', avg(real.map((r) => r.bytes)) <= 1.2 * avg(bare.map((r) => r.bytes))),
     row('history events per case', avg(real.map((r) => r.events)), avg(bare.map((r) => r.events)), 'events', '≤ 1.2', avg(real.map((r) => r.events)) <= 1.2 * avg(bare.map((r) => r.events))),
     row('POST /api/cases p50 vs bare workflow.start', quantile(postCase, 0.5), quantile(startBare, 0.5), 'ms', '≤ 1.3', quantile(postCase, 0.5) <= 1.3 * quantile(startBare, 0.5)),
