@@ -208,7 +208,7 @@ export interface TaskFilter {
 }
 export type TaskCursor = readonly [deadline: Date | null, caseId: string, position: number];
 
-/** No deadline sorts last; the same expression as the index (case_items_review_inbox_idx). */
+/** No deadline sorts last; the same expression as the inbox indexes (case_items_review_queue_idx, case_items_review_assignee_idx). */
 const dueBy = sql`coalesce(${caseItems.deadline}, 'infinity'::timestamptz)`;
 
 /** An institution's inbox: its items waiting for a decision, most urgent first, a page at a time. */

@@ -101,10 +101,19 @@ export const caseItems = pgTable(
     primaryKey({ columns: [t.caseId, t.itemKey] }),
     index('case_items_division_submitted_idx').on(t.division, t.submittedAt, t.caseId, t.department).where(sql`${t.status} <> 'not_applied'`),
     index('case_items_inbox_idx').on(t.department, t.status),
-    // An institution's inbox: its items in review, most urgent first (keyset; no deadline last).
-    index('case_items_review_inbox_idx')
-      .on(t.institution, sql`(coalesce(${t.deadline}, 'infinity'::timestamptz))`, t.caseId, t.position)
+    // An institution's inbox: its items in review, most urgent first (keyset; no deadline
+    // last), read in index order so a page costs its length, not the inbox's size.
+    index('case_items_review_queue_idx')
+      .on(t.institution, t.department, sql`(coalesce(${t.deadline}, 'infinity'::timestamptz))`, t.caseId, t.position)
       .where(sql`${t.status} = 'in_review'`),
+    // The same, held by one case worker ...
+    index('case_items_review_assignee_idx')
+      .on(t.institution, t.department, t.assignee, sql`(coalesce(${t.deadline}, 'infinity'::timestamptz))`, t.caseId, t.position)
+      .where(sql`${t.status} = 'in_review'`),
+    // ... or by nobody (`assignee IS NULL` does not fix a key column's order as `=` does: its own index).
+    index('case_items_review_unassigned_idx')
+      .on(t.institution, t.department, sql`(coalesce(${t.deadline}, 'infinity'::timestamptz))`, t.caseId, t.position)
+      .where(sql`${t.status} = 'in_review' and ${t.assignee} is null`),
     // The SLA summary's partial days: decisions of a department in a time range.
     index('case_items_decided_idx').on(t.department, t.decidedAt).where(sql`${t.status} in ('completed', 'rejected')`),
     // A supervisor's list of items a store refused (GET /api/attention).
