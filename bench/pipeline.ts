@@ -77,8 +77,12 @@ async function workerProcess(env: TestEnv, kind: 'real' | 'bare', taskQueue: str
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' }, concurrent: { type: 'string', default: '20' } } });
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' }, concurrent: { type: 'string', default: '20' }, 'poll-ms': { type: 'string', default: '1000' } } });
   const concurrent = Number(values.concurrent);
+  // With many cases in flight, the driver's own polling (in this process, on the same two
+  // cores) would stand for the service's cost: it polls each case as a screen refreshes.
+  const concurrentPollMs = Number(values['poll-ms']);
+  if (!Number.isSafeInteger(concurrentPollMs) || concurrentPollMs < 10 || concurrentPollMs > 10_000) throw new Error('--poll-ms: 10 to 10,000');
   if (!Number.isSafeInteger(concurrent) || concurrent < 0 || concurrent > 200) throw new Error('--concurrent: 0 to 200 cases in flight at once (0: no concurrent run)');
   const open = Number(values.open);
   if (!Number.isSafeInteger(open) || open < 0 || open > 5000) throw new Error('--open: 0 to 5,000 (0 or 1: no memory figure)');
@@ -86,6 +90,9 @@ async function main() {
   if (!Number.isSafeInteger(n) || n < 2 || n > 500) throw new Error('--cases: 2 to 500 (the first warms the workers)');
   const env = await testEnv();
   const s = await Scenario.start();
+  // One API app for the whole run, as a server has (the scenario builds a fresh one per request,
+  // which tests want and a latency figure does not).
+  Object.defineProperty(s, 'api', { value: s.api });
   const bareQueue = `bench-bare-${process.pid}`;
   // Each worker in its own process: the CPU per case below is the worker's alone.
   const realWorker = await workerProcess(env, 'real', s.taskQueue);
@@ -106,7 +113,7 @@ async function main() {
   };
 
   /** One real case through the API, every office approving as soon as its item is in review. */
-  const runReal = async (timed: boolean) => {
+  const runReal = async (timed: boolean, pollMs = 100) => {
     const started = process.hrtime.bigint();
     const app = s.application();
     await s.recordDelivery(app);
@@ -116,7 +123,12 @@ async function main() {
     if (timed) postCase.push(ms(t0));
     const caseId = created.body.caseId as string;
     for (const stage of ORDER) {
-      await s.waitForItems(caseId, Object.fromEntries(stage.map(([item]) => [item, 'in_review'])));
+      // As a case worker's screen would: the read model, polled every `pollMs`.
+      for (;;) {
+        const view = await s.view(caseId);
+        if (stage.every(([item]) => view.items.find((it) => it.item === item)?.status === 'in_review')) break;
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
       await Promise.all(stage.map(([item, department]) => s.decide(caseId, item, department, 'approve')));
     }
     await env.client.workflow.getHandle(caseId).result();
@@ -170,7 +182,7 @@ async function main() {
     await run();
     return ms(t);
   };
-  const concurrentReal = concurrent > 0 ? await wall(() => Promise.all(Array.from({ length: concurrent }, () => runReal(false)))) : 0;
+  const concurrentReal = concurrent > 0 ? await wall(() => Promise.all(Array.from({ length: concurrent }, () => runReal(false, concurrentPollMs)))) : 0;
   const concurrentBare = concurrent > 0 ? await wall(() => Promise.all(Array.from({ length: concurrent }, () => runBare(work, false)))) : 0;
   if (concurrent > 0) process.stderr.write(`  ${concurrent} at once: pipeline ${concurrentReal.toFixed(0)} ms, bare ${concurrentBare.toFixed(0)} ms\n`);
   await Promise.all([realWorker.stop(), bareWorker.stop()]);
@@ -222,7 +234,7 @@ async function main() {
     '|---|---|---|---|---|---|',
     `| case throughput, one case at a time | ${throughput(real).toFixed(2)} cases/s | ${throughput(bare).toFixed(2)} cases/s | ${(throughput(real) / throughput(bare)).toFixed(2)} | ≥ 0.9 | ${throughput(real) / throughput(bare) >= 0.9 ? 'met' : 'NOT met'} |`,
     ...(concurrent > 0
-      ? [`| case throughput, ${concurrent} cases at once | ${((1000 * concurrent) / concurrentReal).toFixed(2)} cases/s | ${((1000 * concurrent) / concurrentBare).toFixed(2)} cases/s | ${(concurrentBare / concurrentReal).toFixed(2)} | ≥ 0.9 | ${concurrentBare / concurrentReal >= 0.9 ? 'met' : 'NOT met'} |`]
+      ? [`| case throughput, ${concurrent} cases at once (read model polled every ${concurrentPollMs} ms) | ${((1000 * concurrent) / concurrentReal).toFixed(2)} cases/s | ${((1000 * concurrent) / concurrentBare).toFixed(2)} cases/s | ${(concurrentBare / concurrentReal).toFixed(2)} | ≥ 0.9 | ${concurrentBare / concurrentReal >= 0.9 ? 'met' : 'NOT met'} |`]
       : []),
     row(`worker CPU per case (own process; ${n - 1} cases after the first)`, cpuPerCase.real, cpuPerCase.bare, 'ms', '≤ 1.5', cpuPerCase.real <= 1.5 * cpuPerCase.bare),
     row('history bytes per case', avg(real.map((r) => r.bytes)), avg(bare.map((r) => r.bytes)), 'B', '≤ 1.2', avg(real.map((r) => r.bytes)) <= 1.2 * avg(bare.map((r) => r.bytes))),

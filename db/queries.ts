@@ -1,4 +1,5 @@
 import { and, asc, between, desc, eq, exists, isNull, like, ne, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { CaseView, ItemView } from '../workflows/messages';
 import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Department } from '../policy/types';
 import { retryRead, type Db } from './client';
@@ -26,14 +27,16 @@ export function findCase(db: Db, caseId: string): Promise<StoredCase | undefined
 }
 
 async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined> {
-  const [row] = await db.select().from(cases).where(eq(cases.caseId, caseId));
+  // Four reads side by side, each by the case ID alone: one round trip's wait, not four.
+  const [[row], items, valid, attempts] = await Promise.all([
+    db.select().from(cases).where(eq(cases.caseId, caseId)),
+    db.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.position)),
+    // The licence in force comes from the store: a reissue (换发/补发) happens outside the case.
+    db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid'))),
+    attemptsOfCase(db, caseId),
+  ]);
   if (!row) return undefined;
-  const items = await db.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.position));
-  // The licence in force comes from the store: a reissue (换发/补发) happens outside the case.
-  const inForce = new Map(
-    (await db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid')))).map((l) => [l.item, l.number]),
-  );
-  const attempts = row.motherHash && row.deliveryBornAt ? (await casesOfDelivery(db, row.motherHash, row.deliveryBornAt)).map((c) => c.caseId) : [];
+  const inForce = new Map(valid.map((l) => [l.item, l.number]));
   const view: CaseView = {
     caseId: row.caseId,
     region: row.region,
@@ -70,6 +73,28 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
 
 /** Births of one mother this close together are one delivery (DESIGN §7 "Births and attempts"). */
 export const SAME_DELIVERY_MS = 48 * 3_600_000;
+
+/** A case's status alone, or undefined when the read model does not have it. */
+export function statusOfCase(db: Db, caseId: string): Promise<CaseView['status'] | undefined> {
+  return retryRead(async () => {
+    const [row] = await db.select({ status: cases.status }).from(cases).where(eq(cases.caseId, caseId));
+    return row && vocabulary(CASE_STATUSES, row.status, 'case status');
+  });
+}
+
+/** The cases of the same delivery as this one (itself included), oldest attempt first, as `casesOfDelivery` finds them. */
+async function attemptsOfCase(db: Db, caseId: string): Promise<string[]> {
+  const self = alias(cases, 'self');
+  const window = sql`${SAME_DELIVERY_MS} * interval '1 millisecond'`;
+  const rows = await db
+    .select({ caseId: cases.caseId })
+    .from(self)
+    .innerJoin(cases, and(eq(cases.motherHash, self.motherHash), sql`${cases.deliveryBornAt} between ${self.deliveryBornAt} - ${window} and ${self.deliveryBornAt} + ${window}`))
+    .where(eq(self.caseId, caseId))
+    .orderBy(asc(cases.attempt), asc(cases.submittedAt))
+    .limit(100);
+  return rows.map((r) => r.caseId);
+}
 
 /** Every case of the mother's delivery around `bornAt` (its earliest birth), oldest attempt first: one index range (cases_delivery_idx). */
 export async function casesOfDelivery(db: Db, motherHash: string, bornAt: Date) {

@@ -3,7 +3,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import { PAGE_LIMIT } from '../../db/pagination';
-import { casesOfDelivery, findCase, listCases, type Scope, type StoredCase } from '../../db/queries';
+import { shipmentsOf } from '../../db/journey';
+import { casesOfDelivery, findCase, listCases, statusOfCase, type Scope, type StoredCase } from '../../db/queries';
 import { recordSubmission } from '../../domain/cases';
 import { caseIdFor, motherKey, personKey } from '../../domain/identity';
 import { makeApplicationSchema, normaliseApplication, regionSchema, type ParsedApplication } from '../../policy/application';
@@ -181,11 +182,16 @@ export function casesRouter(deps: ApiDeps): Routes {
   // "Not in the future" is judged by the API's clock, which tests may pin; the region by the packs loaded now.
   const applicationSchema = makeApplicationSchema(() => now(deps)).meta({ id: 'Application', description: 'the one form (一表申请) of DESIGN §6' });
   const catalogues = new WeakMap<Request, PackCatalogue>();
+  // One schema per set of regions (a publication may add one): built once, not per request.
+  const schemas = new Map<string, ReturnType<typeof makeApplicationSchema>>();
   const application = {
     body: async (req: Request) => {
       const catalogue = await deps.packs.catalogue();
       catalogues.set(req, catalogue);
-      return makeApplicationSchema(() => now(deps), catalogue.regions());
+      const regions = catalogue.regions();
+      let schema = schemas.get(regions.join());
+      if (!schema) schemas.set(regions.join(), (schema = makeApplicationSchema(() => now(deps), regions)));
+      return schema;
     },
   };
 
@@ -209,13 +215,13 @@ export function casesRouter(deps: ApiDeps): Routes {
     // Cases from before deliveries were recorded are found by their ID alone (the engine forgets them, the read model does not).
     for (;;) {
       const caseId = caseIdFor(config.idHashKey, application.mother.idNumber, anchor.toISOString(), attempt);
-      const found = await findCase(db, caseId);
-      if (!found) {
+      const status = await statusOfCase(db, caseId);
+      if (!status) {
         const registrationDeadline = new Date(bornAt);
         registrationDeadline.setUTCMonth(registrationDeadline.getUTCMonth() + ageLimitMonths);
         return { caseId, record: { motherHash, bornAt: bornAt.toISOString(), attempt, ...(previousAttempt && { previousAttempt }), registrationDeadline: registrationDeadline.toISOString() } };
       }
-      if (OPEN_OR_DONE.has(found.view.status) || attempt >= MAX_ATTEMPTS) throw duplicate(caseId);
+      if (OPEN_OR_DONE.has(status) || attempt >= MAX_ATTEMPTS) throw duplicate(caseId);
       previousAttempt = caseId;
       attempt++;
     }
@@ -348,7 +354,10 @@ export function casesRouter(deps: ApiDeps): Routes {
     responses: { 200: caseView },
     errors: { 404: "no such case, or none of its items is routed to the case worker's institution or in the supervisor's scope (`not_found`)" },
   }, async (req, res, { params }) => {
-    res.json(await withJourney(deps, await visibleCase(req, params.caseId)));
+    // The parcels are read alongside the case (one wait, not two) and shown only if the case is the caller's to see.
+    const parcels = shipmentsOf(db, params.caseId);
+    parcels.catch(() => undefined); // a refusal below leaves them unread; their failure must not go unhandled
+    res.json(await withJourney(deps, await visibleCase(req, params.caseId), parcels));
   });
 
   routes.post('/cases/:caseId/items/:itemKey/decision', {

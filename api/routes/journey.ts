@@ -76,11 +76,16 @@ const SLOT_DAYS = 5;
 const tag = { name: 'journey', description: "The family's own steps: paying, the one trip left, parcels by post" };
 
 /** The case view with what the journey adds: each item's payment and trip, and the case's parcels. */
-export async function withJourney(deps: ApiDeps, view: CaseView): Promise<CaseView & { shipments?: z.input<typeof shipmentSchema>[] }> {
+export async function withJourney(
+  deps: ApiDeps,
+  view: CaseView,
+  /** The case's parcels, when the caller asked for them already (alongside the case itself). */
+  parcelsAsked?: ReturnType<typeof shipmentsOf>,
+): Promise<CaseView & { shipments?: z.input<typeof shipmentSchema>[] }> {
   const pack = (await deps.packs.catalogue()).find(view.region, view.policyVersion);
   const definitions = new Map((pack?.items ?? []).map((d) => [d.item as string, d]));
   const needsAppointments = view.items.some((it) => definitions.get(it.item)?.visit && it.status === 'completed');
-  const [parcels, booked] = await Promise.all([shipmentsOf(deps.db, view.caseId), needsAppointments ? appointmentsOf(deps.db, view.caseId) : Promise.resolve([])]);
+  const [parcels, booked] = await Promise.all([parcelsAsked ?? shipmentsOf(deps.db, view.caseId), needsAppointments ? appointmentsOf(deps.db, view.caseId) : Promise.resolve([])]);
   const items = view.items.map((it): ItemView & z.input<z.ZodObject<typeof journeyItemFields>> => {
     const def = definitions.get(it.item);
     const key = it.key ?? it.item;
