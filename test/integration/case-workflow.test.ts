@@ -54,7 +54,7 @@ describe('a national newborn case', function () {
       assert.equal(new Set(view.items.map((i) => i.licence!.number)).size, 5, 'five distinct licences');
       // Projected change by change, the read model holds what the workflow holds.
       assert.deepEqual(view, await s.env.client.workflow.getHandle(caseId).query(caseViewQuery));
-      await s.recordGolden(caseId, 'national-completed-lean');
+      await s.recordGolden(caseId, 'national-completed-rollup');
     });
   });
 
@@ -77,7 +77,7 @@ describe('a national newborn case', function () {
       assert.equal((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).status, 200);
       const closed = await s.waitFor(caseId, (v) => v.status !== 'in_progress', 'the case to close');
       assert.equal(closed.status, 'partially_completed');
-      await s.recordGolden(caseId, 'national-rejection-cascade-lean');
+      await s.recordGolden(caseId, 'national-rejection-cascade-rollup');
     });
   });
 
@@ -110,7 +110,7 @@ describe('a national newborn case', function () {
       assert.deepEqual(vaccination?.supplements, [[{ name: '乙肝疫苗接种记录', reference: 'upload-42' }]]);
 
       assert.equal(statusOf((await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve')).body, 'vaccination_certificate'), 'completed');
-      await s.recordGolden(caseId, 'national-supplement-answered-in-review-lean');
+      await s.recordGolden(caseId, 'national-supplement-answered-in-review-rollup');
     });
   });
 
@@ -137,7 +137,7 @@ describe('a national newborn case', function () {
       const late = await s.decide(caseId, 'vaccination_certificate', 'hospital', 'approve');
       assert.equal(late.status, 409);
       assert.deepEqual(await s.view(caseId), await s.env.client.workflow.getHandle(caseId).query(caseViewQuery), 'the read model holds what the workflow holds');
-      await s.recordGolden(caseId, 'national-withdrawn-lean');
+      await s.recordGolden(caseId, 'national-withdrawn-rollup');
     });
   });
 
@@ -259,7 +259,7 @@ describe('a national newborn case', function () {
       assert.ok(rows[0].escalation_level >= 2);
       assert.ok(rows[0].resolved_at, 'the decision resolves the breach');
       assert.ok(rows[0].breached_at >= rows[0].deadline);
-      await s.recordGolden(caseId, 'national-escalated-lean');
+      await s.recordGolden(caseId, 'national-escalated-rollup');
     });
   });
 });

@@ -138,7 +138,7 @@ describe('eligibility per item, verification, the clock from the hand-off (issue
         assert.deepEqual((byReview.body.breaches as BreachRow[]).filter((b) => b.caseId === caseId).map((b) => b.cause), ['review']);
         const withdrawn = await s.api.post(`/api/cases/${caseId}/withdraw`).set('authorization', `Bearer ${await s.applicantToken(app)}`).send({});
         assert.equal(withdrawn.status, 200);
-        await s.recordGolden(caseId, 'national-outage-breach-lean');
+        await s.recordGolden(caseId, 'national-outage-breach-rollup');
       });
     } finally {
       await s.simulator('PUT', '/admin/outages', { departments: [] });

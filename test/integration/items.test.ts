@@ -268,7 +268,7 @@ describe('items in their institutions', function () {
       assert.ok(byActor.body.accesses.length >= 1 && byActor.body.accesses.every((a: { actor: string }) => a.actor === registrarA.sub));
       assert.equal((await s.api.get('/api/audit/access?from=yesterday').set('authorization', auditorToken)).status, 400);
       assert.equal((await s.api.get('/api/audit/access').set('authorization', await bearer(registrarA))).status, 403);
-      await s.recordGolden(caseId, 'lanzhou-institutions-claims-lean');
+      await s.recordGolden(caseId, 'lanzhou-institutions-claims-rollup');
     });
   });
 
