@@ -69,10 +69,12 @@ const envSchema = z
     /** Express `trust proxy`: unset trusts no proxy (the address is the socket's); a hop count, or addresses/subnets. */
     TRUST_PROXY: z.string().min(1).optional(),
     // Worker limits (README, "Configuration"). The cache is what bounds the worker's
-    // memory: about 0.54 MB per cached case was measured, and a province keeps ~100,000
-    // cases open for weeks, so an unbounded (heap-sized) cache would grow past 1 GiB.
-    // Uncached cases are replayed from their history when their next task comes.
-    WORKER_MAX_CACHED_WORKFLOWS: count(0, 100_000).default(1000),
+    // memory: about 0.5 MiB of RSS per cached case was measured (bench/pipeline.ts) over a
+    // warm worker of ~430 MiB, and a province keeps ~100,000 cases open for weeks, so an
+    // unbounded (heap-sized) cache would grow past 1 GiB; 1000 would come within 10 % of it.
+    // With reviews taking days a case's next task rarely finds it cached at that scale
+    // anyway: uncached cases are replayed from their history (~50 ms) when it comes.
+    WORKER_MAX_CACHED_WORKFLOWS: count(0, 100_000).default(500),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: count(2, 10_000).default(40),
     WORKER_MAX_CONCURRENT_ACTIVITIES: count(1, 10_000).default(100),
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: count(1, 10_000).default(100),

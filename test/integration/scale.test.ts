@@ -23,7 +23,7 @@ describe('scale', function () {
   describe('worker limits', function () {
     it('are configured with documented defaults, and a cache smaller than the task slots is refused', function () {
       const config = loadConfig({});
-      assert.equal(config.worker.maxCachedWorkflows, 1000);
+      assert.equal(config.worker.maxCachedWorkflows, 500);
       assert.equal(config.worker.maxConcurrentWorkflowTaskExecutions, 40);
       assert.equal(config.worker.maxConcurrentActivityTaskExecutions, 100);
       assert.equal(config.worker.maxConcurrentLocalActivityExecutions, 100);
