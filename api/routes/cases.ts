@@ -354,10 +354,14 @@ export function casesRouter(deps: ApiDeps): Routes {
     responses: { 200: caseView },
     errors: { 404: "no such case, or none of its items is routed to the case worker's institution or in the supervisor's scope (`not_found`)" },
   }, async (req, res, { params }) => {
-    // The parcels are read alongside the case (one wait, not two) and shown only if the case is the caller's to see.
+    // The parcels and the pack catalogue are read alongside the case (one wait, not three); the
+    // parcels are shown only if the case is the caller's to see.
     const parcels = shipmentsOf(db, params.caseId);
-    parcels.catch(() => undefined); // a refusal below leaves them unread; their failure must not go unhandled
-    res.json(await withJourney(deps, await visibleCase(req, params.caseId), parcels));
+    const catalogue = deps.packs.catalogue();
+    // A refusal below leaves them unread; their failure must not go unhandled.
+    parcels.catch(() => undefined);
+    catalogue.catch(() => undefined);
+    res.json(await withJourney(deps, await visibleCase(req, params.caseId), { parcels, catalogue }));
   });
 
   routes.post('/cases/:caseId/items/:itemKey/decision', {

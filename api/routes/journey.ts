@@ -79,10 +79,11 @@ const tag = { name: 'journey', description: "The family's own steps: paying, the
 export async function withJourney(
   deps: ApiDeps,
   view: CaseView,
-  /** The case's parcels, when the caller asked for them already (alongside the case itself). */
-  parcelsAsked?: ReturnType<typeof shipmentsOf>,
+  /** What the caller asked for already, alongside the case itself: its parcels, the pack catalogue. */
+  asked: { parcels?: ReturnType<typeof shipmentsOf>; catalogue?: ReturnType<ApiDeps['packs']['catalogue']> } = {},
 ): Promise<CaseView & { shipments?: z.input<typeof shipmentSchema>[] }> {
-  const pack = (await deps.packs.catalogue()).find(view.region, view.policyVersion);
+  const { parcels: parcelsAsked, catalogue = deps.packs.catalogue() } = asked;
+  const pack = (await catalogue).find(view.region, view.policyVersion);
   const definitions = new Map((pack?.items ?? []).map((d) => [d.item as string, d]));
   const needsAppointments = view.items.some((it) => definitions.get(it.item)?.visit && it.status === 'completed');
   const [parcels, booked] = await Promise.all([parcelsAsked ?? shipmentsOf(deps.db, view.caseId), needsAppointments ? appointmentsOf(deps.db, view.caseId) : Promise.resolve([])]);
