@@ -6,6 +6,20 @@ import * as schema from './schema';
 
 export type Db = PostgresJsDatabase<typeof schema>;
 
+/**
+ * Statements built once per database handle and run with placeholders: drizzle otherwise
+ * builds a statement's text on every call, which cost a case view most of its time in the
+ * JavaScript (bench/pipeline.ts, a CPU profile of GET /api/cases/:id).
+ */
+export function preparedOnce<T>(build: (db: Db) => T): (db: Db) => T {
+  const built = new WeakMap<Db, T>();
+  return (db) => {
+    let statements = built.get(db);
+    if (statements === undefined) built.set(db, (statements = build(db)));
+    return statements;
+  };
+}
+
 export interface Database {
   db: Db;
   sql: postgres.Sql;

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ShipmentStatus } from '../workflows/messages';
-import { retryRead, type Db } from './client';
+import { preparedOnce, retryRead, type Db } from './client';
 import { appointments, shipmentEvents, shipments } from './schema';
 
 // The family's journey beyond the case's own record (issue 10): parcels and what the
@@ -22,16 +22,17 @@ export async function recordShipment(db: Db, row: ShipmentRow & { caseId: string
   await db.insert(shipments).values(row).onConflictDoNothing();
 }
 
+const shipmentsOfCase = preparedOnce((db) =>
+  db
+    .select({ item: shipments.item, key: shipments.key, carrier: shipments.carrier, trackingNumber: shipments.trackingNumber, status: shipments.status })
+    .from(shipments)
+    .where(eq(shipments.caseId, sql.placeholder('caseId')))
+    .orderBy(asc(shipments.createdAt), asc(shipments.key))
+    .prepare('shipments_of_case'),
+);
+
 export function shipmentsOf(db: Db, caseId: string): Promise<ShipmentRow[]> {
-  return retryRead(async () =>
-    (
-      await db
-        .select({ item: shipments.item, key: shipments.key, carrier: shipments.carrier, trackingNumber: shipments.trackingNumber, status: shipments.status })
-        .from(shipments)
-        .where(eq(shipments.caseId, caseId))
-        .orderBy(asc(shipments.createdAt), asc(shipments.key))
-    ).map((r) => ({ ...r, status: r.status as ShipmentStatus })),
-  );
+  return retryRead(async () => (await shipmentsOfCase(db).execute({ caseId })).map((r) => ({ ...r, status: r.status as ShipmentStatus })));
 }
 
 export type EventOutcome =

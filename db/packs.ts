@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { packDocument, parsePack } from '../policy/pack-schema';
 import { compareVersions, createPackCatalogue, type PackCatalogue } from '../policy/packs';
 import type { PublishedPack } from '../policy/types';
-import { retryRead, type Db } from './client';
+import { preparedOnce, retryRead, type Db } from './client';
 import { policyPacks } from './schema';
 
 // The pack registry: the files shipped with the code plus every version published to
@@ -30,6 +30,8 @@ export interface PackRegistry {
   publish(document: unknown, publishedBy: string): Promise<PublishedPack>;
 }
 
+const packList = preparedOnce((db) => db.select({ region: policyPacks.region, version: policyPacks.version, hash: policyPacks.hash }).from(policyPacks).prepare('policy_pack_list'));
+
 const keyOf = (p: { region: string; version: string }) => `${p.region}\u0000${p.version}`;
 
 export function createPackRegistry(db: Db, files: readonly PublishedPack[]): PackRegistry {
@@ -49,7 +51,7 @@ export function createPackRegistry(db: Db, files: readonly PublishedPack[]): Pac
   return {
     async catalogue() {
       // Read on every request that needs regions: a dropped connection is retried, not a 500.
-      const listed = await retryRead(() => db.select({ region: policyPacks.region, version: policyPacks.version, hash: policyPacks.hash }).from(policyPacks));
+      const listed = await retryRead(() => packList(db).execute());
       if (listed.some((row) => published.get(keyOf(row))?.hash !== row.hash)) await readBodies();
       return createPackCatalogue([...files, ...listed.flatMap((row) => published.get(keyOf(row)) ?? [])]);
     },

@@ -2,7 +2,7 @@ import { and, asc, between, desc, eq, exists, isNull, like, ne, sql, type SQL } 
 import { alias } from 'drizzle-orm/pg-core';
 import type { CaseView, ItemView } from '../workflows/messages';
 import { CASE_STATUSES, DEPARTMENTS, ITEM_CODES, ITEM_STATUSES, type Department } from '../policy/types';
-import { retryRead, type Db } from './client';
+import { preparedOnce, retryRead, type Db } from './client';
 import { encodeCursor, boundedCount, rowAfter } from './pagination';
 import { caseCounts, caseItems, cases, licences } from './schema';
 
@@ -26,14 +26,26 @@ export function findCase(db: Db, caseId: string): Promise<StoredCase | undefined
   return retryRead(() => readCase(db, caseId));
 }
 
-async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined> {
-  // Four reads side by side, each by the case ID alone: one round trip's wait, not four.
-  const [[row], items, valid, attempts] = await Promise.all([
-    db.select().from(cases).where(eq(cases.caseId, caseId)),
-    db.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.position)),
+/** The case view's four reads, each by the case ID alone. */
+const caseReads = preparedOnce((db) => {
+  const caseId = sql.placeholder('caseId');
+  return {
+    row: db.select().from(cases).where(eq(cases.caseId, caseId)).prepare('case_view_case'),
+    items: db.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.position)).prepare('case_view_items'),
     // The licence in force comes from the store: a reissue (换发/补发) happens outside the case.
-    db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid'))),
-    attemptsOfCase(db, caseId),
+    licences: db.select({ item: licences.item, number: licences.number }).from(licences).where(and(eq(licences.caseId, caseId), eq(licences.status, 'valid'))).prepare('case_view_licences'),
+    attempts: attemptsOfCaseQuery(db, caseId).prepare('case_view_attempts'),
+  };
+});
+
+async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined> {
+  const reads = caseReads(db);
+  // Side by side: one round trip's wait, not four.
+  const [[row], items, valid, attempts] = await Promise.all([
+    reads.row.execute({ caseId }),
+    reads.items.execute({ caseId }),
+    reads.licences.execute({ caseId }),
+    reads.attempts.execute({ caseId }).then((rows) => rows.map((r) => r.caseId)),
   ]);
   if (!row) return undefined;
   const inForce = new Map(valid.map((l) => [l.item, l.number]));
@@ -74,37 +86,44 @@ async function readCase(db: Db, caseId: string): Promise<StoredCase | undefined>
 /** Births of one mother this close together are one delivery (DESIGN §7 "Births and attempts"). */
 export const SAME_DELIVERY_MS = 48 * 3_600_000;
 
+const caseStatus = preparedOnce((db) => db.select({ status: cases.status }).from(cases).where(eq(cases.caseId, sql.placeholder('caseId'))).prepare('case_status'));
+
 /** A case's status alone, or undefined when the read model does not have it. */
 export function statusOfCase(db: Db, caseId: string): Promise<CaseView['status'] | undefined> {
   return retryRead(async () => {
-    const [row] = await db.select({ status: cases.status }).from(cases).where(eq(cases.caseId, caseId));
+    const [row] = await caseStatus(db).execute({ caseId });
     return row && vocabulary(CASE_STATUSES, row.status, 'case status');
   });
 }
 
 /** The cases of the same delivery as this one (itself included), oldest attempt first, as `casesOfDelivery` finds them. */
-async function attemptsOfCase(db: Db, caseId: string): Promise<string[]> {
+function attemptsOfCaseQuery(db: Db, caseId: ReturnType<typeof sql.placeholder>) {
   const self = alias(cases, 'self');
   const window = sql`${SAME_DELIVERY_MS} * interval '1 millisecond'`;
-  const rows = await db
+  return db
     .select({ caseId: cases.caseId })
     .from(self)
     .innerJoin(cases, and(eq(cases.motherHash, self.motherHash), sql`${cases.deliveryBornAt} between ${self.deliveryBornAt} - ${window} and ${self.deliveryBornAt} + ${window}`))
     .where(eq(self.caseId, caseId))
     .orderBy(asc(cases.attempt), asc(cases.submittedAt))
     .limit(100);
-  return rows.map((r) => r.caseId);
 }
 
 /** Every case of the mother's delivery around `bornAt` (its earliest birth), oldest attempt first: one index range (cases_delivery_idx). */
 export async function casesOfDelivery(db: Db, motherHash: string, bornAt: Date) {
-  return db
+  // As text: a placeholder's value reaches the driver as it is, past the column's own encoding.
+  const at = (ms: number) => new Date(ms).toISOString();
+  return deliveryCases(db).execute({ motherHash, from: at(bornAt.getTime() - SAME_DELIVERY_MS), to: at(bornAt.getTime() + SAME_DELIVERY_MS) });
+}
+const deliveryCases = preparedOnce((db) =>
+  db
     .select({ caseId: cases.caseId, status: cases.status, attempt: cases.attempt, deliveryBornAt: cases.deliveryBornAt })
     .from(cases)
-    .where(and(eq(cases.motherHash, motherHash), between(cases.deliveryBornAt, new Date(bornAt.getTime() - SAME_DELIVERY_MS), new Date(bornAt.getTime() + SAME_DELIVERY_MS))))
+    .where(and(eq(cases.motherHash, sql.placeholder('motherHash')), between(cases.deliveryBornAt, sql.placeholder('from'), sql.placeholder('to'))))
     .orderBy(asc(cases.attempt), asc(cases.submittedAt))
-    .limit(100);
-}
+    .limit(100)
+    .prepare('cases_of_delivery'),
+);
 
 /** What narrows a supervisor's view: a department, and a division-code prefix (province, city, county). */
 export interface Scope {
