@@ -11,6 +11,7 @@ import { TEMPORAL_KIND, mochaGlobalTeardown, testEnv, type TestEnv } from '../te
 import { Scenario } from '../test/integration/scenario';
 import { replayCases } from '../worker/replay';
 import { bareCaseWorkflow, bareDecide } from './bare-workflow';
+import { listenOnce } from './listen';
 
 // The pipeline against a bare workflow of the same shape (bench/bare-workflow.ts), on the
 // same Temporal server, interleaved case by case: throughput, history bytes and events
@@ -100,9 +101,10 @@ async function main() {
   process.env.RATE_LIMIT_PER_CALLER = '0';
   const env = await testEnv();
   const s = await Scenario.start();
-  // One API app for the whole run, as a server has (the scenario builds a fresh one per request,
-  // which tests want and a latency figure does not).
-  Object.defineProperty(s, 'api', { value: s.api });
+  // One API app for the whole run, listening once, as a server does (the scenario builds a
+  // fresh app per request, which tests want and a latency figure does not).
+  const listening = [listenOnce(env.apiApp(s.taskQueue))];
+  Object.defineProperty(s, 'api', { value: supertest(listening[0]) });
   const bareQueue = `bench-bare-${process.pid}`;
   // Each worker in its own process: the CPU per case below is the worker's alone.
   const realWorker = await workerProcess(env, 'real', s.taskQueue);
@@ -114,7 +116,8 @@ async function main() {
   const startBare: number[] = [];
   const getCase: number[] = [];
   const bareRoute: number[] = [];
-  const plain = supertest(express().get('/x/:id', (req, res) => void res.json({ caseId: req.params.id, status: 'in_progress', items: [] })));
+  listening.push(listenOnce(express().get('/x/:id', (req, res) => void res.json({ caseId: req.params.id, status: 'in_progress', items: [] }))));
+  const plain = supertest(listening[1]);
 
   const measure = async (workflowId: string) => {
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -275,6 +278,7 @@ async function main() {
   }
 
   console.log(`\nactivities per case: pipeline ${avg(real.map((r) => r.activities)).toFixed(0)}, bare ${avg(bare.map((r) => r.activities)).toFixed(0)}`);
+  for (const server of listening) server.close();
   await mochaGlobalTeardown();
 }
 

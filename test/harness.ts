@@ -42,6 +42,8 @@ export interface TestEnv {
   bundle: WorkflowBundleWithSourceMap;
   /** The API bound to a task queue (each test has its own), optionally with other dependencies. */
   api(taskQueue?: string, overrides?: Partial<ApiDeps>): ReturnType<typeof supertest>;
+  /** The API's Express app itself, for a bench that listens once as a server does. */
+  apiApp(taskQueue?: string, overrides?: Partial<ApiDeps>): ReturnType<typeof createApp>;
 }
 
 let env: TestEnv | undefined;
@@ -135,21 +137,20 @@ async function start(): Promise<TestEnv> {
   const client = createClient(config);
   const connection = await connectWorker(config);
   const bundle = await bundleWorkflows();
-  const api = (taskQueue?: string, overrides: Partial<ApiDeps> = {}) =>
-    supertest(
-      createApp({
-        client,
-        db: db.db,
-        config: { ...config, taskQueue: taskQueue ?? config.taskQueue },
-        logger: pino({ level: 'silent' }),
-        checks: readinessChecks(client, db),
-        sdkMetricsUrl,
-        ...overrides,
-      }),
-    );
+  const apiApp = (taskQueue?: string, overrides: Partial<ApiDeps> = {}) =>
+    createApp({
+      client,
+      db: db.db,
+      config: { ...config, taskQueue: taskQueue ?? config.taskQueue },
+      logger: pino({ level: 'silent' }),
+      checks: readinessChecks(client, db),
+      sdkMetricsUrl,
+      ...overrides,
+    });
+  const api = (taskQueue?: string, overrides: Partial<ApiDeps> = {}) => supertest(apiApp(taskQueue, overrides));
   const kind = TEMPORAL_KIND === 'cluster' ? `production Temporal server (${config.temporalServer.historyShards} history shards, PostgreSQL)` : 'Temporal dev server';
   process.stdout.write(`    [harness] ${kind} on ${devServer.address}, database ${url.pathname.slice(1)}, simulator and bundle ready in ${Date.now() - started} ms\n`);
-  return { config, devServer, sdkMetricsUrl, db, simulator, client, connection, bundle, api };
+  return { config, devServer, sdkMetricsUrl, db, simulator, client, connection, bundle, api, apiApp };
 }
 
 /** The shared environment, started on first use (unit-only runs never start it). */
