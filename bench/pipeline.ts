@@ -84,7 +84,7 @@ async function workerProcess(env: TestEnv, kind: 'real' | 'bare', taskQueue: str
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '200' }, concurrent: { type: 'string', default: '20' }, 'poll-ms': { type: 'string', default: '1000' } } });
+  const { values } = parseArgs({ options: { cases: { type: 'string', default: '10' }, open: { type: 'string', default: '700' }, concurrent: { type: 'string', default: '20' }, 'poll-ms': { type: 'string', default: '1000' } } });
   const concurrent = Number(values.concurrent);
   // With many cases in flight, the driver's own polling (in this process, on the same two
   // cores) would stand for the service's cost: it polls each case as a screen refreshes.
