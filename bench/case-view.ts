@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import express from 'express';
@@ -7,6 +5,7 @@ import supertest from 'supertest';
 import { shipmentsOf } from '../db/journey';
 import { findCase } from '../db/queries';
 import { listenOnce } from './listen';
+import { medianMs, profiled } from './timing';
 import { mochaGlobalTeardown } from '../test/harness';
 import { Scenario } from '../test/integration/scenario';
 
@@ -14,8 +13,6 @@ import { Scenario } from '../test/integration/scenario';
 // pipeline bench measures the same route while its workers finish their cases): the whole
 // route against a bare Express route through the same client, then its parts one by one.
 //   node --import tsx bench/case-view.ts [--calls 300] [--profile FILE.cpuprofile]
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '300' }, profile: { type: 'string' } } });
@@ -25,16 +22,7 @@ async function main() {
   // One API app for the whole run, listening once, as a server does.
   const listening = [listenOnce(s.env.apiApp(s.taskQueue))];
   Object.defineProperty(s, 'api', { value: supertest(listening[0]) });
-  const time = async (what: string, call: () => Promise<unknown>) => {
-    for (let i = 0; i < Math.min(200, calls); i++) await call(); // past the JIT's warm-up
-    const took: number[] = [];
-    for (let i = 0; i < calls; i++) {
-      const t = process.hrtime.bigint();
-      await call();
-      took.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    return median(took);
-  };
+  const time = (call: () => Promise<unknown>) => medianMs(calls, Math.min(200, calls), call);
   await s.run(async () => {
     const app = s.application();
     const caseId = await s.submit(app);
@@ -44,23 +32,16 @@ async function main() {
     const bare = supertest(listening[1]);
     const db = s.env.db.db;
 
-    const session = values.profile ? new Session() : undefined;
-    if (session) {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-    }
-    const view = await time('view', () => s.api.get(`/api/cases/${caseId}`).set('authorization', auth));
-    if (session && values.profile) writeFileSync(values.profile, JSON.stringify((await session.post('Profiler.stop')).profile));
-    const baseline = await time('bare', () => bare.get(`/x/${caseId}`));
+    const view = await profiled(values.profile, () => time(() => s.api.get(`/api/cases/${caseId}`).set('authorization', auth)));
+    const baseline = await time(() => bare.get(`/x/${caseId}`));
     const rows: [string, number][] = [
       [`GET /api/cases/:id (${calls} calls)`, view],
       ['bare Express route, same client', baseline],
-      ['GET /healthz (every middleware, no auth, no read)', await time('healthz', () => s.api.get('/healthz'))],
-      ['GET /api/cases/:id without a token (401)', await time('401', () => s.api.get(`/api/cases/${caseId}`))],
-      ['findCase (four reads side by side)', await time('findCase', () => findCase(db, caseId))],
-      ['shipmentsOf', await time('shipments', () => shipmentsOf(db, caseId))],
-      ['select 1 (one round trip)', await time('select', () => db.execute(sql`select 1`))],
+      ['GET /healthz (every middleware, no auth, no read)', await time(() => s.api.get('/healthz'))],
+      ['GET /api/cases/:id without a token (401)', await time(() => s.api.get(`/api/cases/${caseId}`))],
+      ['findCase (four reads side by side)', await time(() => findCase(db, caseId))],
+      ['shipmentsOf', await time(() => shipmentsOf(db, caseId))],
+      ['select 1 (one round trip)', await time(() => db.execute(sql`select 1`))],
     ];
     console.log('| part | p50 |\n|---|---|');
     for (const [what, ms] of rows) console.log(`| ${what} | ${ms.toFixed(2)} ms |`);
